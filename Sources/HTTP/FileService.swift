@@ -1,0 +1,227 @@
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Settings of the file server that a user chooses on the command line.
+public struct FileServerOptions: Sendable {
+  /// The folder to serve.
+  public var root: String
+  /// Whether folders without index.html get a generated listing.
+  public var listing = true
+  /// Whether names starting with "." are served and listed.
+  public var dotfiles = false
+
+  public init(root: String) {
+    self.root = root
+  }
+}
+
+/// Plans the response to a request for the served folder: the file server's whole logic.
+///
+/// It reads the file system (stat, open, realpath) but never a socket, so tests drive it with
+/// requests and check the plans. One instance per event loop: its gzip cache needs no lock.
+public final class FileService {
+  public let options: FileServerOptions
+  public let resolver: PathResolver
+  private let gzipCache = GzipCache()
+
+  /// Files up to this size are read into memory and sent with the head in one `writev`;
+  /// larger ones go by `sendfile`.
+  static let inlineLimit = 16 * 1024
+  /// Files up to this size may be gzipped on the fly.
+  static let gzipLimit = 8 * 1024 * 1024
+  /// Below this size compression is not worth its header.
+  static let gzipMinimum = 128
+  static let allow = "GET, HEAD, OPTIONS"
+  /// The multipart/byteranges boundary.
+  static let boundary = "barenet-byteranges-7d1c3a9e"
+
+  /// Prepares to serve `options.root`, which must exist (its real path is resolved once).
+  public init(options: FileServerOptions) throws(PathResolver.Refusal) {
+    self.options = options
+    guard let real = realpath(options.root, nil) else { throw .notFound }
+    defer { free(real) }
+    resolver = PathResolver(root: String(cString: real), allowDotfiles: options.dotfiles)
+  }
+
+  /// The response to `request`. HEAD gets the same plan as GET; the caller drops the body.
+  public func respond(to request: Request) -> Response {
+    switch request.method {
+    case .get, .head:
+      break
+    case .options:
+      return Response(status: .noContent, headers: [("Allow", Self.allow)])
+    case .other:
+      return .error(.notImplemented)
+    default:
+      return .error(.methodNotAllowed, [("Allow", Self.allow)])
+    }
+    if request.path == "*" { return .error(.badRequest) }
+    let segments: [String]
+    let real: String
+    do {
+      segments = try resolver.segments(of: request.path)
+      real = try resolver.realPath(of: segments)
+    } catch .malformed {
+      return .error(.badRequest)
+    } catch .outside {
+      return .error(.forbidden)
+    } catch {
+      return .error(.notFound)
+    }
+    var info = stat()
+    guard stat(real, &info) == 0 else { return .error(.notFound) }
+    switch info.st_mode & S_IFMT {
+    case S_IFDIR:
+      return respondForDirectory(request, real: real)
+    case S_IFREG:
+      return respondWithFile(request, path: real)
+    default:
+      return .error(.forbidden)  // FIFOs, devices, sockets: never opened
+    }
+  }
+
+  private func respondForDirectory(_ request: Request, real: String) -> Response {
+    guard request.path.hasSuffix("/") else {
+      let location = request.path + "/" + (request.query.map { "?" + $0 } ?? "")
+      return .error(.movedPermanently, [("Location", location)])
+    }
+    var index = stat()
+    if stat(real + "/index.html", &index) == 0, index.st_mode & S_IFMT == S_IFREG,
+      let indexPath = try? resolver.contained(real + "/index.html")
+    {
+      return respondWithFile(request, path: indexPath)
+    }
+    guard options.listing else { return .error(.forbidden) }
+    guard let entries = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
+    let page = Array(DirectoryListing.html(urlPath: request.path, entries: entries).utf8)
+    var response = Response(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8")])
+    if ContentCoding.acceptsGzip(request.acceptEncoding), let gz = ContentCoding.gzip(page) {
+      response.headers += [("Content-Encoding", "gzip")]
+      response.body = [.bytes(gz)]
+    } else {
+      response.body = [.bytes(page)]
+    }
+    response.headers += [("Vary", "Accept-Encoding"), ("Cache-Control", "no-cache")]
+    return response
+  }
+
+  /// Plans a file response: validators, conditionals, gzip or precompressed copy, ranges.
+  private func respondWithFile(_ request: Request, path: String) -> Response {
+    // O_NONBLOCK guards against a file swapped for a FIFO between stat and open.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return .error(errno == EACCES ? .forbidden : .notFound) }
+    let file = OpenFile(adopting: fd)
+    guard let info = file.status(), info.st_mode & S_IFMT == S_IFREG else { return .error(.forbidden) }
+    let size = Int(info.st_size)
+    let type = MIMETypes.type(forName: path)
+    let validators = Self.validators(info)
+    let compressible = MIMETypes.isCompressible(type)
+    var response = Response(status: .ok, headers: [("Content-Type", type)])
+
+    // Pick the representation first: its validators decide the conditionals.
+    let wantsGzip = compressible && request.range == nil && ContentCoding.acceptsGzip(request.acceptEncoding)
+    var encoded: (body: BodyPart, validators: Validators)?
+    if wantsGzip {
+      encoded = precompressed(path, original: info) ?? compressedOnTheFly(file, path: path, info: info)
+    }
+    let chosen = encoded?.validators ?? validators
+    response.headers += [
+      ("Last-Modified", HTTPDate.format(chosen.lastModified)), ("ETag", chosen.etag),
+    ]
+    if encoded == nil { response.headers.append(("Accept-Ranges", "bytes")) }
+    if compressible { response.headers.append(("Vary", "Accept-Encoding")) }
+
+    switch Conditional.evaluate(request, chosen) {
+    case .notModified:
+      response.status = .notModified
+      response.headers.removeFirst()  // no Content-Type on a 304
+      return response
+    case .preconditionFailed:
+      return .error(.preconditionFailed)
+    case .proceed:
+      break
+    }
+    if let encoded {
+      response.headers.append(("Content-Encoding", "gzip"))
+      response.body = [encoded.body]
+      return response
+    }
+    var outcome = RangeOutcome.full
+    if let range = request.range, request.ifRange.map({ Conditional.ifRangeHolds($0, validators) }) ?? true {
+      outcome = Ranges.evaluate(range, size: size)
+    }
+    switch outcome {
+    case .full:
+      response.body = [body(file, offset: 0, length: size)]
+    case .unsatisfiable:
+      var error = Response.error(.rangeNotSatisfiable, [("Content-Range", "bytes */\(size)")])
+      error.headers.insert(("Accept-Ranges", "bytes"), at: 0)
+      return error
+    case .partial(let ranges) where ranges.count == 1:
+      let r = ranges[0]
+      response.status = .partialContent
+      response.headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(size)"))
+      response.body = [body(file, offset: r.lowerBound, length: r.count)]
+    case .partial(let ranges):
+      response.status = .partialContent
+      response.headers[0] = ("Content-Type", "multipart/byteranges; boundary=\(Self.boundary)")
+      for r in ranges {
+        let partHead =
+          "\r\n--\(Self.boundary)\r\nContent-Type: \(type)\r\n"
+          + "Content-Range: bytes \(r.lowerBound)-\(r.upperBound)/\(size)\r\n\r\n"
+        response.body.append(.bytes(Array(partHead.utf8)))
+        response.body.append(body(file, offset: r.lowerBound, length: r.count))
+      }
+      response.body.append(.bytes(Array("\r\n--\(Self.boundary)--\r\n".utf8)))
+    }
+    return response
+  }
+
+  /// Small bodies are read now, so head and body leave in one `writev`; large ones by sendfile.
+  private func body(_ file: OpenFile, offset: Int, length: Int) -> BodyPart {
+    if length <= Self.inlineLimit, let bytes = file.read(offset: offset, length: length), bytes.count == length {
+      return .bytes(bytes)
+    }
+    return .file(file, offset: offset, length: length)
+  }
+
+  /// A fresh `NAME.gz` beside the file (not older than it), sent as the gzip representation.
+  private func precompressed(_ path: String, original: stat) -> (body: BodyPart, validators: Validators)? {
+    guard let gzPath = try? resolver.contained(path + ".gz"), let gz = OpenFile(path: gzPath),
+      let info = gz.status(), info.st_mode & S_IFMT == S_IFREG,
+      Self.nanoseconds(info.st_mtim) >= Self.nanoseconds(original.st_mtim)
+    else { return nil }
+    return (body(gz, offset: 0, length: Int(info.st_size)), Self.validators(info, suffix: "-gz"))
+  }
+
+  private func compressedOnTheFly(_ file: OpenFile, path: String, info: stat) -> (
+    body: BodyPart, validators: Validators
+  )? {
+    let size = Int(info.st_size)
+    guard size >= Self.gzipMinimum && size <= Self.gzipLimit else { return nil }
+    let key = GzipCache.Key(
+      path: path, inode: UInt64(info.st_ino), size: size, mtimeNanoseconds: Self.nanoseconds(info.st_mtim))
+    let data = gzipCache.compressed(key) {
+      guard let bytes = file.read(offset: 0, length: size), bytes.count == size else { return nil }
+      return ContentCoding.gzip(bytes)
+    }
+    guard let data else { return nil }
+    return (.bytes(data), Self.validators(info, suffix: "-gz"))
+  }
+
+  /// A strong ETag from the modification time in nanoseconds and the size, and Last-Modified.
+  static func validators(_ info: stat, suffix: String = "") -> Validators {
+    let mtime = info.st_mtim
+    let tag =
+      "\"\(String(mtime.tv_sec, radix: 16)).\(String(mtime.tv_nsec, radix: 16))-"
+      + "\(String(info.st_size, radix: 16))\(suffix)\""
+    return Validators(etag: tag, lastModified: Int(mtime.tv_sec))
+  }
+
+  static func nanoseconds(_ t: timespec) -> Int {
+    Int(t.tv_sec) * 1_000_000_000 + Int(t.tv_nsec)
+  }
+}

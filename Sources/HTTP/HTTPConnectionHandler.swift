@@ -1,0 +1,143 @@
+import Transport
+
+/// Timeouts of an HTTP connection, in milliseconds.
+public struct HTTPTimeouts: Sendable {
+  /// From the first byte of a request head to its end.
+  public var header: Int64 = 20_000
+  /// Between requests on a kept-alive connection.
+  public var idle: Int64 = 30_000
+  /// With output queued and no progress.
+  public var writeStall: Int64 = 60_000
+  public init() {}
+}
+
+/// The thin glue between a TCP connection and the HTTP logic: bytes from the connection go to
+/// the parser, requests to the planner, planned responses back to the connection.
+final class HTTPConnectionHandler: TCPConnectionDelegate {
+  private let service: FileService
+  private let log: AccessLog
+  private let dates: DateCache
+  private let timeouts: HTTPTimeouts
+  private var parser = RequestParser()
+  /// When the head now arriving started (reactor ms), for the header timeout.
+  private var headStartedAt: Int64 = 0
+  private var stopping = false
+
+  init(service: FileService, log: AccessLog, dates: DateCache, timeouts: HTTPTimeouts) {
+    self.service = service
+    self.log = log
+    self.dates = dates
+    self.timeouts = timeouts
+  }
+
+  func connectionDidReceive(_ connection: TCPConnection) {
+    process(connection)
+  }
+
+  /// Parses and answers every complete request in the input, in order, until the input runs
+  /// out or the output backs up.
+  private func process(_ connection: TCPConnection) {
+    while connection.isOpen && !connection.input.isEmpty {
+      if connection.queuedBytes > TCPConnection.highWater {
+        connection.pauseReading()
+        break
+      }
+      if parser.isIdle && headStartedAt == 0 { headStartedAt = connection.reactor.now }
+      let (event, consumed) = connection.input.withUnsafeBytes { parser.parse($0) }
+      connection.input.consume(consumed)
+      switch event {
+      case .needMore:
+        if consumed == 0 { break }
+        continue
+      case .request(let request):
+        headStartedAt = 0
+        answer(request, on: connection)
+        continue
+      case .bodyComplete:
+        continue
+      case .error(let error):
+        send(.error(error.status), for: nil, requestLine: "-", on: connection, close: true)
+        return
+      }
+      break
+    }
+    armDeadline(connection)
+  }
+
+  private func answer(_ request: Request, on connection: TCPConnection) {
+    if request.expectContinue && request.framing != .none {
+      connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+    }
+    let response = service.respond(to: request)
+    let close = !request.keepAlive || response.closeConnection || stopping
+    let line = "\(request.method.name) \(request.target) \(request.versionString)"
+    send(response, for: request, requestLine: line, on: connection, close: close)
+  }
+
+  /// Queues a response; the connection flushes it after this callback returns.
+  private func send(
+    _ response: Response, for request: Request?, requestLine: String, on connection: TCPConnection, close: Bool
+  ) {
+    let connectionHeader: String? =
+      close ? "close" : (request.map { $0.minorVersion == 0 } ?? false) ? "keep-alive" : nil
+    connection.write(response.serializedHead(date: dates.httpDate, connection: connectionHeader))
+    let withBody = request?.method != .head
+    if withBody {
+      for part in response.body {
+        switch part {
+        case .bytes(let bytes): connection.write(bytes)
+        case .file(let file, let offset, let length): connection.write(file: file, offset: offset, length: length)
+        }
+      }
+    }
+    if log.isEnabled {
+      log.record(
+        peer: connection.peer.host, date: dates.logDate, requestLine: requestLine, status: response.status.code,
+        bytes: withBody ? response.contentLength : 0, referer: request?.referer, userAgent: request?.userAgent)
+    }
+    if close { connection.closeAfterWrites() }
+  }
+
+  /// Sets the one deadline that applies now: header, idle, or none while output is queued
+  /// (the transport's write-stall bound covers that).
+  private func armDeadline(_ connection: TCPConnection) {
+    if !parser.isIdle || !connection.input.isEmpty {
+      connection.deadline = (headStartedAt > 0 ? headStartedAt : connection.reactor.now) + timeouts.header
+    } else {
+      headStartedAt = 0
+      connection.deadline = connection.reactor.now + timeouts.idle
+    }
+  }
+
+  func connectionDidDrain(_ connection: TCPConnection) {
+    connection.resumeReading()
+    if !connection.input.isEmpty { process(connection) }
+    armDeadline(connection)
+  }
+
+  func connectionDidReachEOF(_ connection: TCPConnection) {
+    // The client will send nothing more: finish the responses already queued, then close.
+    connection.closeAfterWrites()
+  }
+
+  func connectionDeadlinePassed(_ connection: TCPConnection) {
+    if connection.queuedBytes > 0 {
+      connection.deadline = connection.reactor.now + timeouts.writeStall
+      return
+    }
+    if !parser.isIdle || !connection.input.isEmpty {
+      send(.error(.requestTimeout), for: nil, requestLine: "-", on: connection, close: true)
+    } else {
+      connection.closeAfterWrites()
+    }
+  }
+
+  func connectionShouldFinish(_ connection: TCPConnection) {
+    stopping = true
+    if connection.queuedBytes > 0 || (parser.isIdle && connection.input.isEmpty) {
+      connection.closeAfterWrites()
+    }
+  }
+
+  func connectionDidClose(_ connection: TCPConnection) {}
+}

@@ -1,0 +1,52 @@
+import Transport
+
+/// Everything an HTTP server needs to start, shared (read-only) by all event loops.
+public struct HTTPServerConfiguration: Sendable {
+  public var files: FileServerOptions
+  public var timeouts = HTTPTimeouts()
+  public var maxConnections = 10_000
+  /// Where access log lines go; nil for none.
+  public var log: LogSink? = .standardOutput
+
+  public init(files: FileServerOptions) {
+    self.files = files
+  }
+}
+
+/// One event loop's HTTP server: a `TCPServer` on the loop's listener whose connections are
+/// driven by `HTTPConnectionHandler`, with the loop's own planner, log buffer and date cache.
+public final class HTTPServer {
+  public let tcp: TCPServer
+  private let log: AccessLog
+
+  /// Builds the server on `reactor`, accepting on `listener`.
+  public init(listener: TCPListener, reactor: Reactor, configuration: HTTPServerConfiguration) throws {
+    let service = try FileService(options: configuration.files)
+    let log = AccessLog(sink: configuration.log)
+    let dates = DateCache()
+    let timeouts = configuration.timeouts
+    self.log = log
+    tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: configuration.maxConnections) {
+      connection in
+      connection.writeStallMilliseconds = timeouts.writeStall
+      return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts)
+    }
+    reactor.afterBatch.append { log.flush() }
+  }
+
+  /// How this server stops within a `ReactorGroup`: stop accepting, let connections finish.
+  public var shutdown: ReactorGroup.Shutdown {
+    ReactorGroup.Shutdown(
+      begin: { [tcp, log] done in
+        tcp.onIdleAfterStop = {
+          log.flush()
+          done()
+        }
+        tcp.stop()
+      },
+      force: { [tcp, log] in
+        tcp.abortAll()
+        log.flush()
+      })
+  }
+}

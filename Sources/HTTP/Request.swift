@@ -1,0 +1,97 @@
+/// A request method (RFC 9110 §9). Methods we know but do not serve get 405; others 501.
+public enum Method: Equatable, Sendable {
+  case get, head, options, post, put, delete, patch, connect, trace
+  /// A method this server does not know at all.
+  case other(String)
+
+  init(token: String) {
+    switch token {
+    case "GET": self = .get
+    case "HEAD": self = .head
+    case "OPTIONS": self = .options
+    case "POST": self = .post
+    case "PUT": self = .put
+    case "DELETE": self = .delete
+    case "PATCH": self = .patch
+    case "CONNECT": self = .connect
+    case "TRACE": self = .trace
+    default: self = .other(token)
+    }
+  }
+
+  /// The method as it appears on the request line.
+  public var name: String {
+    switch self {
+    case .get: "GET"
+    case .head: "HEAD"
+    case .options: "OPTIONS"
+    case .post: "POST"
+    case .put: "PUT"
+    case .delete: "DELETE"
+    case .patch: "PATCH"
+    case .connect: "CONNECT"
+    case .trace: "TRACE"
+    case .other(let token): token
+    }
+  }
+}
+
+/// How the request's body is delimited (RFC 9112 §6.3).
+public enum BodyFraming: Equatable, Sendable {
+  case none
+  case length(Int)
+  case chunked
+}
+
+/// A parsed request head: the request line and the header fields this server acts on.
+///
+/// Fields the server does not use are validated for syntax and then dropped, so a request
+/// carries no dictionary of strings it will never read.
+public struct Request: Equatable, Sendable {
+  public var method: Method
+  /// The request-target exactly as sent (for the access log).
+  public var target: String
+  /// The path part of the target, still percent-encoded ("/a%20b/").
+  public var path: String
+  /// The query after "?", if any.
+  public var query: String?
+  /// The minor version of HTTP/1.x (0 or 1).
+  public var minorVersion: Int
+  public var host: String?
+  public var framing: BodyFraming = .none
+  /// "Connection: close" was sent.
+  public var connectionClose = false
+  /// "Connection: keep-alive" was sent (matters for HTTP/1.0).
+  public var connectionKeepAlive = false
+  public var expectContinue = false
+  public var ifMatch: String?
+  public var ifNoneMatch: String?
+  public var ifModifiedSince: String?
+  public var ifUnmodifiedSince: String?
+  public var ifRange: String?
+  public var range: String?
+  public var acceptEncoding: String?
+  public var userAgent: String?
+  public var referer: String?
+
+  public init(method: Method, target: String, minorVersion: Int) {
+    self.method = method
+    self.target = target
+    self.minorVersion = minorVersion
+    if let mark = target.firstIndex(of: "?") {
+      path = String(target[..<mark])
+      query = String(target[target.index(after: mark)...])
+    } else {
+      path = target
+    }
+  }
+
+  /// The HTTP version as written on a request line.
+  public var versionString: String { "HTTP/1.\(minorVersion)" }
+
+  /// Whether the connection may stay open after the response (RFC 9112 §9.3).
+  public var keepAlive: Bool {
+    if connectionClose { return false }
+    return minorVersion >= 1 || connectionKeepAlive
+  }
+}

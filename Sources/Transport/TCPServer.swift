@@ -1,0 +1,143 @@
+import CTransport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Accepts connections from one listener on one reactor and hands each to the application.
+///
+/// The application supplies `makeDelegate`, called once per accepted connection; this type knows
+/// nothing of what is spoken on the connection. It enforces the connection limit and survives
+/// running out of descriptors (EMFILE) by pausing `accept` for a moment instead of spinning.
+public final class TCPServer: ReadinessHandler {
+  /// Builds the protocol handler for a new connection.
+  public typealias DelegateFactory = (TCPConnection) -> TCPConnectionDelegate
+
+  public let listener: TCPListener
+  private unowned let reactor: Reactor
+  private let makeDelegate: DelegateFactory
+  private let maxConnections: Int
+  private var connections: [Int32: TCPConnection] = [:]
+  private var accepting = true
+  private var listening = true
+  private var pausedUntil: Int64 = 0
+  /// Called when the last connection closed after `stop()`.
+  public var onIdleAfterStop: (() -> Void)?
+  /// Called with a message when accepting fails (EMFILE and the like).
+  public var onError: ((SocketError) -> Void)?
+
+  /// Registers `listener` with `reactor` and starts accepting.
+  public init(
+    listener: TCPListener, reactor: Reactor, maxConnections: Int = 10_000,
+    makeDelegate: @escaping DelegateFactory
+  ) throws(SocketError) {
+    self.listener = listener
+    self.reactor = reactor
+    self.maxConnections = maxConnections
+    self.makeDelegate = makeDelegate
+    try reactor.register(listener.socket.descriptor, interest: .readable, handler: self)
+  }
+
+  /// How many connections are open.
+  public var connectionCount: Int { connections.count }
+
+  public func ready(readable: Bool, writable: Bool) {
+    acceptWaiting()
+  }
+
+  /// The server recipe's `accept` step, for every connection waiting (up to a batch).
+  private func acceptWaiting() {
+    for _ in 0..<64 {
+      guard listening, accepting else { return }
+      if connections.count >= maxConnections {
+        setAccepting(false)
+        return
+      }
+      let accepted: (Socket, SocketAddress)?
+      do {
+        accepted = try listener.accept()
+      } catch {
+        // Out of descriptors (or similar): the pending connection stays queued, so waiting on
+        // the listener would wake us again at once. Pause for a moment instead.
+        onError?(error)
+        pausedUntil = reactor.now + 100
+        setAccepting(false)
+        return
+      }
+      guard let (socket, peer) = accepted else { return }
+      try? socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+      do {
+        let connection = try TCPConnection(socket: socket, peer: peer, reactor: reactor)
+        connection.delegate = ClosingObserver(server: self, inner: makeDelegate(connection))
+        connections[socket.descriptor] = connection
+      } catch {
+        socket.close()
+        onError?(error)
+      }
+    }
+  }
+
+  private func setAccepting(_ on: Bool) {
+    guard listening, accepting != on else { return }
+    accepting = on
+    reactor.modify(listener.socket.descriptor, interest: on ? .readable : [])
+  }
+
+  fileprivate func connectionClosed(_ connection: TCPConnection) {
+    connections[connection.socket.descriptor] = nil
+    if !listening {
+      if connections.isEmpty { onIdleAfterStop?() }
+    } else if !accepting && pausedUntil == 0 {
+      setAccepting(true)
+    }
+  }
+
+  public func tick(now: Int64) {
+    if pausedUntil > 0 && now >= pausedUntil {
+      pausedUntil = 0
+      setAccepting(true)
+      acceptWaiting()
+    }
+  }
+
+  /// Stops accepting, closes the listener and asks every connection to finish.
+  /// `onIdleAfterStop` runs once the last one has closed.
+  public func stop() {
+    guard listening else { return }
+    listening = false
+    reactor.unregister(listener.socket.descriptor)
+    listener.close()
+    if connections.isEmpty {
+      onIdleAfterStop?()
+      return
+    }
+    for connection in Array(connections.values) { connection.finish() }
+  }
+
+  /// Closes every connection at once (the end of a bounded graceful stop).
+  public func abortAll() {
+    for connection in Array(connections.values) { connection.abort() }
+  }
+}
+
+/// Forwards every callback to the protocol's delegate and tells the server when a connection
+/// closed, so the server's bookkeeping does not depend on each protocol remembering to.
+private final class ClosingObserver: TCPConnectionDelegate {
+  unowned let server: TCPServer
+  let inner: TCPConnectionDelegate
+
+  init(server: TCPServer, inner: TCPConnectionDelegate) {
+    self.server = server
+    self.inner = inner
+  }
+
+  func connectionDidReceive(_ c: TCPConnection) { inner.connectionDidReceive(c) }
+  func connectionDidDrain(_ c: TCPConnection) { inner.connectionDidDrain(c) }
+  func connectionDidReachEOF(_ c: TCPConnection) { inner.connectionDidReachEOF(c) }
+  func connectionDeadlinePassed(_ c: TCPConnection) { inner.connectionDeadlinePassed(c) }
+  func connectionShouldFinish(_ c: TCPConnection) { inner.connectionShouldFinish(c) }
+  func connectionDidClose(_ c: TCPConnection) {
+    inner.connectionDidClose(c)
+    server.connectionClosed(c)
+  }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import HTTP
+import Transport
+
+/// `barenet http`: only the HTTP file server.
+struct HTTPCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "http",
+    abstract: "Serve a folder over HTTP/1.1.",
+    discussion: """
+      Serves the files under DIR with GET and HEAD: keep-alive and pipelining, ranges, \
+      conditional requests (ETag, Last-Modified), gzip for text, folder listings. Nothing \
+      outside DIR is ever served, not through '..', encoded slashes or symlinks.
+      """
+  )
+
+  @Argument(help: "The folder to serve.")
+  var dir = "./www"
+
+  @Option(name: .shortAndLong, help: "TCP port to listen on (0 picks a free one).")
+  var port: Int = 8080
+
+  @Option(help: ArgumentHelp("Address to listen on; '::' takes IPv4 and IPv6.", valueName: "ADDR"))
+  var bind = "127.0.0.1"
+
+  @OptionGroup var http: HTTPOptions
+
+  func run() throws {
+    try runServers { launch in
+      try launch.http(dir: dir, port: port, bind: bind, options: http)
+    }
+  }
+}
+
+/// `barenet serve`, also what bare `barenet` runs.
+struct ServeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Serve a folder over HTTP (the default command).",
+  )
+
+  @Argument(help: "The folder to serve.")
+  var dir = "./www"
+
+  @Option(help: "TCP port for HTTP.")
+  var httpPort: Int = 8080
+
+  @Option(help: ArgumentHelp("Address to listen on; '::' takes IPv4 and IPv6.", valueName: "ADDR"))
+  var bind = "127.0.0.1"
+
+  @OptionGroup var http: HTTPOptions
+
+  func run() throws {
+    try runServers { launch in
+      try launch.http(dir: dir, port: httpPort, bind: bind, options: http)
+    }
+  }
+}

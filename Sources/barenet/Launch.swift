@@ -1,0 +1,132 @@
+import ArgumentParser
+import HTTP
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A one-line error for the user; ArgumentParser prints it and exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
+}
+
+/// Collects the servers a command runs, binding every listener before any thread starts, so
+/// "port in use" and friends are reported at once and nothing half-starts.
+struct Launch {
+  /// Builds one loop's servers; returns how they stop.
+  typealias LoopSetup = @Sendable (Reactor, Int) throws -> ReactorGroup.Shutdown
+
+  var threads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  private(set) var setups: [LoopSetup] = []
+  private(set) var banners: [String] = []
+
+  /// Adds the HTTP file server.
+  mutating func http(dir: String, port: Int, bind: String, options: HTTPOptions) throws {
+    let root = try checkedFolder(dir)
+    let configuration = try options.configuration(root: root)
+    if let count = options.threads { threads = count }
+    let listeners = try listen(bind: bind, port: port, count: threads, what: "HTTP")
+    banners.append("barenet: serving \(root) over HTTP at \(url(listeners[0].address, scheme: "http"))")
+    setups.append { reactor, index in
+      try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).shutdown
+    }
+  }
+
+  /// One listener per loop on the same port (SO_REUSEPORT): the first picks the port when 0
+  /// is asked for, the others join it.
+  private func listen(bind: String, port: Int, count: Int, what: String) throws -> [TCPListener] {
+    guard (0...65_535).contains(port) else { throw CLIError("\(what) port \(port) is not between 0 and 65535") }
+    let address: SocketAddress
+    do {
+      address = try SocketAddress(host: bind, port: UInt16(port))
+    } catch {
+      throw CLIError("'\(bind)' is not a numeric IPv4 or IPv6 address")
+    }
+    var listeners: [TCPListener] = []
+    do {
+      let first = try TCPListener(address: address, reusePort: true)
+      listeners.append(first)
+      for _ in 1..<max(count, 1) {
+        listeners.append(try TCPListener(address: first.address, reusePort: true))
+      }
+    } catch {
+      for listener in listeners { listener.close() }
+      throw CLIError(Self.explain(error, address: address, what: what))
+    }
+    return listeners
+  }
+
+  static func explain(_ error: SocketError, address: SocketAddress, what: String) -> String {
+    switch error.errno {
+    case EADDRINUSE:
+      return "cannot listen for \(what) on \(address): the port is already in use"
+    case EACCES where address.port < 1024:
+      return "cannot listen for \(what) on \(address): ports below 1024 need root (try a port such as 8080)"
+    case EADDRNOTAVAIL:
+      return "cannot listen for \(what) on \(address): no interface has that address"
+    default:
+      return "cannot listen for \(what) on \(address): \(error)"
+    }
+  }
+
+  /// The folder's real path, or a clear error if it is missing, not a folder or unreadable.
+  private func checkedFolder(_ dir: String) throws -> String {
+    var info = stat()
+    guard stat(dir, &info) == 0 else { throw CLIError("cannot serve '\(dir)': no such folder") }
+    guard info.st_mode & S_IFMT == S_IFDIR else { throw CLIError("cannot serve '\(dir)': not a folder") }
+    guard access(dir, R_OK | X_OK) == 0 else { throw CLIError("cannot serve '\(dir)': permission denied") }
+    guard let real = realpath(dir, nil) else { throw CLIError("cannot serve '\(dir)': cannot resolve its path") }
+    defer { free(real) }
+    return String(cString: real)
+  }
+
+  private func url(_ address: SocketAddress, scheme: String) -> String {
+    "\(scheme)://\(address)/"
+  }
+}
+
+/// Binds what `configure` asks for, runs the loops until SIGINT or SIGTERM, then stops them
+/// gracefully and returns (exit status 0).
+func runServers(_ configure: (inout Launch) throws -> Void) throws {
+  var launch = Launch()
+  try configure(&launch)
+  // Block the stop signals before any thread exists, so every thread inherits the mask and
+  // only `sigwait` below receives them. SIGPIPE is ignored: a peer that vanished mid-write
+  // is an error code, not a reason to die.
+  signal(SIGPIPE, SIG_IGN)
+  var stopSignals = sigset_t()
+  sigemptyset(&stopSignals)
+  sigaddset(&stopSignals, SIGINT)
+  sigaddset(&stopSignals, SIGTERM)
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+  let setups = launch.setups
+  let group = try ReactorGroup(count: launch.threads) { reactor, index in
+    let shutdowns = try setups.map { try $0(reactor, index) }
+    return ReactorGroup.Shutdown(
+      begin: { done in
+        var remaining = shutdowns.count
+        for shutdown in shutdowns {
+          shutdown.begin {
+            remaining -= 1
+            if remaining == 0 { done() }
+          }
+        }
+      },
+      force: { for shutdown in shutdowns { shutdown.force() } })
+  }
+  for banner in launch.banners { printError(banner) }
+  var received: Int32 = 0
+  sigwait(&stopSignals, &received)
+  printError("barenet: stopping (signal \(received))")
+  group.stop()
+  group.wait()
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+  var text = line + "\n"
+  text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
