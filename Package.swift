@@ -25,8 +25,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "TransportTests", dependencies: ["Transport"]),
-    .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"]),
-    .testTarget(name: "InteropTests", dependencies: ["HTTP", "Transport"]),
+    // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
+    .target(name: "TestSupport", dependencies: ["Transport", "HTTP"], path: "Tests/TestSupport"),
+    .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
+    .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport", "CZlib", "TestSupport"]),
+    .testTarget(name: "InteropTests", dependencies: ["HTTP", "Transport", "CZlib", "TestSupport"]),
   ]
 )

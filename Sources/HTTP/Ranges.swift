@@ -36,9 +36,9 @@ public enum Ranges {
         if suffix > 0 && size > 0 { ranges.append(max(0, size - suffix)...(size - 1)) }
       } else {
         let start = Int(first)!
-        let end = last.isEmpty ? size - 1 : Int(last)!
-        if end < start { return .full }
-        if start < size { ranges.append(start...min(end, size - 1)) }
+        if !last.isEmpty && Int(last)! < start { return .full }
+        let end = last.isEmpty ? size - 1 : min(Int(last)!, size - 1)
+        if start < size { ranges.append(start...end) }
       }
     }
     guard sawAny else { return .full }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Runs external programs (curl, wget, the barenet binary) for interop tests.
+public enum Command {
+  public struct Result: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var out: String { String(decoding: stdout, as: UTF8.self) }
+    public var err: String { String(decoding: stderr, as: UTF8.self) }
+  }
+
+  public struct NotFound: Error, CustomStringConvertible {
+    public let program: String
+    public var description: String { "\(program) is not installed; scripts/test installs it" }
+  }
+
+  /// Finds `program` on PATH, or throws: a missing peer client fails the test, never skips it.
+  public static func which(_ program: String) throws -> String {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+      let path = "\(dir)/\(program)"
+      if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    throw NotFound(program: program)
+  }
+
+  /// Runs `executable` with `arguments`, feeding `input`, and waits (killing it after `timeout`).
+  public static func run(
+    _ executable: String, _ arguments: [String], input: Data? = nil, timeout: TimeInterval = 60
+  ) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(input) }
+    try inPipe.fileHandleForWriting.close()
+    let collector = OutputCollector(out: out, err: err)
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(5000) }
+    if process.isRunning {
+      process.terminate()
+    }
+    process.waitUntilExit()
+    let (o, e) = collector.finish()
+    return Result(status: process.terminationStatus, stdout: o, stderr: e)
+  }
+
+  /// The built `barenet` executable.
+  public static var barenet: String {
+    Fixture.packageRoot.appendingPathComponent(".build/debug/barenet").path
+  }
+}
+
+/// Reads a process's stdout and stderr on background threads so a full pipe never blocks it.
+final class OutputCollector: @unchecked Sendable {
+  private var outData = Data()
+  private var errData = Data()
+  private let group = DispatchGroup()
+  private let lock = NSLock()
+
+  init(out: Pipe, err: Pipe) {
+    for (pipe, isOut) in [(out, true), (err, false)] {
+      group.enter()
+      DispatchQueue.global().async {
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        self.lock.lock()
+        if isOut { self.outData = data } else { self.errData = data }
+        self.lock.unlock()
+        self.group.leave()
+      }
+    }
+  }
+
+  func finish() -> (Data, Data) {
+    group.wait()
+    lock.lock()
+    defer { lock.unlock() }
+    return (outData, errData)
+  }
+}
