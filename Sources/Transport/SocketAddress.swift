@@ -158,4 +158,3 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     hasher.combine((unmappedIPv4 ?? self).host)
   }
 }
-

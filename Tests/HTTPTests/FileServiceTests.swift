@@ -168,8 +168,16 @@ import Testing
 
   @Test func ifRangeDecidesBetweenPartAndWhole() throws {
     let etag = try #require(get("/hello.txt").header("ETag"))
-    #expect(get("/hello.txt") { $0.range = "bytes=0-1"; $0.ifRange = etag }.status == .partialContent)
-    #expect(get("/hello.txt") { $0.range = "bytes=0-1"; $0.ifRange = "\"stale\"" }.status == .ok)
+    #expect(
+      get("/hello.txt") {
+        $0.range = "bytes=0-1"
+        $0.ifRange = etag
+      }.status == .partialContent)
+    #expect(
+      get("/hello.txt") {
+        $0.range = "bytes=0-1"
+        $0.ifRange = "\"stale\""
+      }.status == .ok)
   }
 
   @Test func gzipWhenAcceptedAndNotWhenRefused() throws {
@@ -185,7 +193,11 @@ import Testing
     #expect(get("/big.bin") { $0.acceptEncoding = "gzip" }.header("Content-Encoding") == nil)
     // A 304 for the gzip variant uses the variant's tag.
     let tag = try #require(zipped.header("ETag"))
-    #expect(get("/page.html") { $0.acceptEncoding = "gzip"; $0.ifNoneMatch = tag }.status == .notModified)
+    #expect(
+      get("/page.html") {
+        $0.acceptEncoding = "gzip"
+        $0.ifNoneMatch = tag
+      }.status == .notModified)
   }
 
   @Test func precompressedFileIsPreferred() throws {

@@ -157,7 +157,9 @@ func errorStatus(_ text: String, limits: RequestParser.Limits = .init()) -> Int?
   }
 
   @Test func largeHeaderSectionIs431() {
-    let big = "GET / HTTP/1.1\r\nHost: h\r\n" + String(repeating: "X-Pad: " + String(repeating: "p", count: 1000) + "\r\n", count: 70)
+    let big =
+      "GET / HTTP/1.1\r\nHost: h\r\n"
+      + String(repeating: "X-Pad: " + String(repeating: "p", count: 1000) + "\r\n", count: 70)
     #expect(errorStatus(big + "\r\n") == 431)
     #expect(errorStatus(big) == 431)
   }
@@ -204,7 +206,8 @@ func errorStatus(_ text: String, limits: RequestParser.Limits = .init()) -> Int?
   }
 
   @Test func expectations() throws {
-    let r = try #require(firstRequest("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx"))
+    let r = try #require(
+      firstRequest("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx"))
     #expect(r.expectContinue)
     #expect(errorStatus("GET / HTTP/1.1\r\nHost: h\r\nExpect: teapot\r\n\r\n") == 417)
   }

@@ -88,7 +88,8 @@ import Transport
     try a.send("GET / HTTP/2.0\r\nHost: t\r\n\r\n")
     #expect(try a.readResponse().status == 505)
     let b = try client()
-    try b.send("BREW /pot HTTP/1.1\r\nHost: t\r\n\r\nPOST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
+    try b.send(
+      "BREW /pot HTTP/1.1\r\nHost: t\r\n\r\nPOST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
     #expect(try b.readResponse().status == 501)
     let post = try b.readResponse()
     #expect(post.status == 405)

@@ -12,6 +12,7 @@ public enum Command {
 
   public struct NotFound: Error, CustomStringConvertible {
     public let program: String
+    public init(program: String) { self.program = program }
     public var description: String { "\(program) is not installed; scripts/test installs it" }
   }
 

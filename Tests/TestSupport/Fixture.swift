@@ -18,9 +18,11 @@ public enum Fixture {
     try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("fixtures/site"), to: base)
     try Data(bigPattern(3 * 1024 * 1024)).write(to: base.appendingPathComponent("big.bin"))
     let fm = FileManager.default
-    try fm.createSymbolicLink(atPath: base.appendingPathComponent("passwd-link").path, withDestinationPath: "/etc/passwd")
+    try fm.createSymbolicLink(
+      atPath: base.appendingPathComponent("passwd-link").path, withDestinationPath: "/etc/passwd")
     try fm.createSymbolicLink(atPath: base.appendingPathComponent("etc-link").path, withDestinationPath: "/etc")
-    try fm.createSymbolicLink(atPath: base.appendingPathComponent("hello-link.txt").path, withDestinationPath: "hello.txt")
+    try fm.createSymbolicLink(
+      atPath: base.appendingPathComponent("hello-link.txt").path, withDestinationPath: "hello.txt")
     let js = String(repeating: "console.log('barenet app');\n", count: 20)
     try js.write(to: base.appendingPathComponent("app.js"), atomically: false, encoding: .utf8)
     try gzipWithSystemTool(String(repeating: "console.log('precompressed');\n", count: 20))

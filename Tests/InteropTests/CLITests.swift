@@ -1,0 +1,92 @@
+import Foundation
+import TestSupport
+import Testing
+import Transport
+
+/// The `barenet` executable: start-up errors and a real run.
+@Suite struct CLITests {
+  func barenet(_ arguments: [String], timeout: TimeInterval = 20) throws -> Command.Result {
+    guard FileManager.default.isExecutableFile(atPath: Command.barenet) else {
+      throw Command.NotFound(program: Command.barenet + " (run swift build first)")
+    }
+    return try Command.run(Command.barenet, arguments, timeout: timeout)
+  }
+
+  @Test func missingFolderIsAClearError() throws {
+    let r = try barenet(["http", "/no/such/folder", "--port", "0"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("no such folder"))
+  }
+
+  @Test func fileInsteadOfFolderIsAClearError() throws {
+    let r = try barenet(["http", "/etc/hostname", "--port", "0"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("not a folder"))
+  }
+
+  @Test func badAddressIsAClearError() throws {
+    let r = try barenet(["http", "--bind", "not-an-address", "--port", "0", Fixture.packageRoot.path + "/www"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("not a numeric IPv4 or IPv6 address"))
+  }
+
+  @Test func portInUseIsAClearError() throws {
+    let holder = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
+    defer { holder.close() }
+    let r = try barenet(["http", "--port", "\(holder.address.port)", Fixture.packageRoot.path + "/www"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("already in use"))
+  }
+
+  @Test func privilegedPortWithoutRootIsAClearError() throws {
+    // As root the bind would succeed, so drop to nobody with setpriv (util-linux) for this run.
+    let r = try Command.run(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", Command.barenet, "http", "--port", "81", "/tmp"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("ports below 1024 need root"), "\(r.err)")
+  }
+
+  @Test func outOfRangePortIsAClearError() throws {
+    let r = try barenet(["http", "--port", "70000", Fixture.packageRoot.path + "/www"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("not between 0 and 65535"))
+  }
+
+  @Test func servesAndStopsCleanlyOnSIGTERM() throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Command.barenet)
+    // Find a free port, then let barenet take it.
+    let probe = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
+    let port = probe.address.port
+    probe.close()
+    process.arguments = ["http", Fixture.packageRoot.path + "/www", "--port", "\(port)"]
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    var fetched: Command.Result?
+    for _ in 0..<100 {
+      fetched = try Command.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)/"])
+      if fetched?.status == 0 { break }
+      usleep(50_000)
+    }
+    #expect(fetched?.out.contains("barenet") == true)
+    process.terminate()  // SIGTERM
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    // One Combined Log Format line for the request.
+    #expect(log.contains("127.0.0.1 - - ["))
+    #expect(log.contains("\"GET / HTTP/1.1\" 200 "))
+    #expect(log.contains("\"curl/"))
+  }
+
+  @Test func helpReadsLikeAManPage() throws {
+    let r = try barenet(["http", "--help"])
+    #expect(r.status == 0)
+    #expect(r.out.contains("--no-listing"))
+    #expect(r.out.contains("--dotfiles"))
+  }
+}
