@@ -59,11 +59,9 @@ public final class FileService {
       return .error(.methodNotAllowed, [("Allow", Self.allow)])
     }
     if request.path == "*" { return .error(.badRequest) }
-    let segments: [String]
-    let real: String
+    let opened: (file: OpenFile, real: String)
     do {
-      segments = try resolver.segments(of: request.path)
-      real = try resolver.realPath(of: segments)
+      opened = try resolver.open(resolver.path(of: try resolver.segments(of: request.path)))
     } catch .malformed {
       return .error(.badRequest)
     } catch .outside {
@@ -71,15 +69,14 @@ public final class FileService {
     } catch {
       return .error(.notFound)
     }
-    var info = stat()
-    guard stat(real, &info) == 0 else { return .error(.notFound) }
+    guard let info = opened.file.status() else { return .error(.notFound) }
     switch info.st_mode & S_IFMT {
     case S_IFDIR:
-      return respondForDirectory(request, real: real)
+      return respondForDirectory(request, real: opened.real)
     case S_IFREG:
-      return respondWithFile(request, path: real)
+      return respondWithFile(request, file: opened.file, info: info, path: opened.real)
     default:
-      return .error(.forbidden)  // FIFOs, devices, sockets: never opened
+      return .error(.forbidden)  // FIFOs, devices, sockets: never read
     }
   }
 
@@ -88,11 +85,10 @@ public final class FileService {
       let location = request.path + "/" + (request.query.map { "?" + $0 } ?? "")
       return .error(.movedPermanently, [("Location", location)])
     }
-    var index = stat()
-    if stat(real + "/index.html", &index) == 0, index.st_mode & S_IFMT == S_IFREG,
-      let indexPath = try? resolver.contained(real + "/index.html")
+    if let index = try? resolver.open(real + "/index.html"), let info = index.file.status(),
+      info.st_mode & S_IFMT == S_IFREG
     {
-      return respondWithFile(request, path: indexPath)
+      return respondWithFile(request, file: index.file, info: info, path: index.real)
     }
     guard options.listing else { return .error(.forbidden) }
     guard let entries = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
@@ -109,12 +105,7 @@ public final class FileService {
   }
 
   /// Plans a file response: validators, conditionals, gzip or precompressed copy, ranges.
-  private func respondWithFile(_ request: Request, path: String) -> Response {
-    // O_NONBLOCK guards against a file swapped for a FIFO between stat and open.
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { return .error(errno == EACCES ? .forbidden : .notFound) }
-    let file = OpenFile(adopting: fd)
-    guard let info = file.status(), info.st_mode & S_IFMT == S_IFREG else { return .error(.forbidden) }
+  private func respondWithFile(_ request: Request, file: OpenFile, info: stat, path: String) -> Response {
     let size = Int(info.st_size)
     let type = MIMETypes.type(forName: path)
     let validators = Self.validators(info)
@@ -190,8 +181,7 @@ public final class FileService {
 
   /// A fresh `NAME.gz` beside the file (not older than it), sent as the gzip representation.
   private func precompressed(_ path: String, original: stat) -> (body: BodyPart, validators: Validators)? {
-    guard let gzPath = try? resolver.contained(path + ".gz"), let gz = OpenFile(path: gzPath),
-      let info = gz.status(), info.st_mode & S_IFMT == S_IFREG,
+    guard let gz = try? resolver.open(path + ".gz").file, let info = gz.status(), info.st_mode & S_IFMT == S_IFREG,
       Self.nanoseconds(info.st_mtim) >= Self.nanoseconds(original.st_mtim)
     else { return nil }
     return (body(gz, offset: 0, length: Int(info.st_size)), Self.validators(info, suffix: "-gz"))

@@ -1,3 +1,5 @@
+import Transport
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -49,10 +51,26 @@ public struct PathResolver: Sendable {
     return result
   }
 
-  /// The file-system path for `segments` after following symlinks, checked to be inside the root.
-  public func realPath(of segments: [String]) throws(Refusal) -> String {
-    let joined = segments.isEmpty ? root : root + "/" + segments.joined(separator: "/")
-    return try contained(joined)
+  /// The path of `segments` below the root, as text (symlinks not yet followed).
+  public func path(of segments: [String]) -> String {
+    segments.isEmpty ? root : root + "/" + segments.joined(separator: "/")
+  }
+
+  /// Opens `path` read-only and checks where it really is.
+  ///
+  /// The check runs on the open descriptor: the kernel's name for it (`/proc/self/fd/N`) is the
+  /// path with every symlink followed, so one `readlink` replaces `realpath`'s walk, and what
+  /// was checked is exactly what will be read. O_NONBLOCK keeps a FIFO from blocking the open.
+  public func open(_ path: String) throws(Refusal) -> (file: OpenFile, real: String) {
+    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { throw errno == EACCES ? .outside : .notFound }
+    let file = OpenFile(adopting: fd)
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+    guard n > 0 else { throw .notFound }
+    let real = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    try check(real)
+    return (file, real)
   }
 
   /// `realpath(path)`, refused unless it is the root or below it.
@@ -60,12 +78,17 @@ public struct PathResolver: Sendable {
     guard let resolved = realpath(path, nil) else { throw .notFound }
     defer { free(resolved) }
     let real = String(cString: resolved)
+    try check(real)
+    return real
+  }
+
+  /// Refuses a real (symlink-free) path outside the root, or hidden inside it.
+  private func check(_ real: String) throws(Refusal) {
     guard real == root || real.hasPrefix(root == "/" ? "/" : root + "/") else { throw .outside }
     if !allowDotfiles && real.count > root.count {
       // A symlink inside the root may point at a hidden name inside the root.
       let inside = real.dropFirst(root == "/" ? 1 : root.count + 1)
       if inside.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { throw .notFound }
     }
-    return real
   }
 }
