@@ -16,19 +16,21 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // The transport layer: TCP and UDP over the BSD socket API. Knows no application protocol.
     .target(name: "Transport", dependencies: ["CTransport"]),
+    // What the HTTP and FTP servers share: the jail over the served folder, log writing.
+    .target(name: "ServerCore", dependencies: ["Transport"]),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
-    .target(name: "HTTP", dependencies: ["Transport", "CZlib"]),
+    .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib"]),
     .executableTarget(
       name: "barenet",
       dependencies: [
-        "Transport", "HTTP",
+        "Transport", "ServerCore", "HTTP",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
-    .target(name: "TestSupport", dependencies: ["Transport", "HTTP"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
-    .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport", "CZlib", "TestSupport"]),
-    .testTarget(name: "InteropTests", dependencies: ["HTTP", "Transport", "CZlib", "TestSupport"]),
+    .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
+    .testTarget(name: "InteropTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
   ]
 )

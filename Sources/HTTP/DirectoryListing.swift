@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import ServerCore
 
 /// One entry of a folder, as a listing shows it.
 public struct DirectoryEntry: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import ServerCore
 import Transport
 
 /// Timeouts of an HTTP connection, in milliseconds.
@@ -15,7 +16,7 @@ public struct HTTPTimeouts: Sendable {
 /// the parser, requests to the planner, planned responses back to the connection.
 final class HTTPConnectionHandler: TCPConnectionDelegate {
   private let service: FileService
-  private let log: AccessLog
+  private let log: LineLog
   private let dates: DateCache
   private let timeouts: HTTPTimeouts
   private var parser = RequestParser()
@@ -23,7 +24,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   private var headStartedAt: Int64 = 0
   private var stopping = false
 
-  init(service: FileService, log: AccessLog, dates: DateCache, timeouts: HTTPTimeouts) {
+  init(service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts) {
     self.service = service
     self.log = log
     self.dates = dates
@@ -91,9 +92,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       }
     }
     if log.isEnabled {
-      log.record(
-        peer: connection.peer.host, date: dates.logDate, requestLine: requestLine, status: response.status.code,
-        bytes: withBody ? response.contentLength : 0, referer: request?.referer, userAgent: request?.userAgent)
+      log.append(
+        AccessLog.line(
+          peer: connection.peer.host, date: dates.logDate, requestLine: requestLine, status: response.status.code,
+          bytes: withBody ? response.contentLength : 0, referer: request?.referer, userAgent: request?.userAgent))
     }
     if close { connection.closeAfterWrites() }
   }

@@ -1,3 +1,4 @@
+import ServerCore
 import Transport
 
 /// Everything an HTTP server needs to start, shared (read-only) by all event loops.
@@ -17,12 +18,12 @@ public struct HTTPServerConfiguration: Sendable {
 /// driven by `HTTPConnectionHandler`, with the loop's own planner, log buffer and date cache.
 public final class HTTPServer {
   public let tcp: TCPServer
-  private let log: AccessLog
+  private let log: LineLog
 
   /// Builds the server on `reactor`, accepting on `listener`.
   public init(listener: TCPListener, reactor: Reactor, configuration: HTTPServerConfiguration) throws {
     let service = try FileService(options: configuration.files)
-    let log = AccessLog(sink: configuration.log)
+    let log = LineLog(sink: configuration.log)
     let dates = DateCache()
     let timeouts = configuration.timeouts
     self.log = log

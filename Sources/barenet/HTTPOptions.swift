@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTTP
+import ServerCore
 
 /// Options of the HTTP file server shared by `http` and `serve`.
 struct HTTPOptions: ParsableArguments {

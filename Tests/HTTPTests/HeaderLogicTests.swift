@@ -1,4 +1,5 @@
 import CZlib
+import ServerCore
 import Testing
 
 @testable import HTTP
@@ -187,7 +188,7 @@ import Testing
   }
 
   @Test func accessLogCannotBeForged() {
-    #expect(AccessLog.escape("a\"b\nc\\") == "a\\\"b\\x0ac\\\\")
+    #expect(LineLog.escape("a\"b\nc\\") == "a\\\"b\\x0ac\\\\")
   }
 
   @Test func humanSizes() {

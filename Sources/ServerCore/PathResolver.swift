@@ -4,13 +4,12 @@ import Transport
   import Glibc
 #endif
 
-/// Maps a request path onto the served folder, so that nothing outside it is ever reached.
+/// Maps a client's path onto the served folder, so that nothing outside it is ever reached.
 ///
-/// Two checks, because each alone has gaps. First the text: each segment is percent-decoded on
-/// its own, so `%2f` cannot forge a separator and `%2e%2e` is seen as `..`; NUL and invalid
-/// UTF-8 are refused; `.` and `..` are removed (RFC 3986 §5.2.4, never above the root); dotfiles
-/// are hidden unless allowed. Then the file system: the result is resolved with `realpath`,
-/// which follows every symlink, and must still lie inside the root's own real path.
+/// Shared by HTTP and FTP. Two checks, because each alone has gaps. First the text: `.` and `..`
+/// are removed (never above the root), NUL and separators inside a name are refused, dotfiles
+/// are hidden unless allowed. Then the file system: the opened file's real path (every symlink
+/// followed) must still lie inside the root's own real path.
 public struct PathResolver: Sendable {
   /// The served folder's real path, without a trailing slash.
   public let root: String
@@ -19,7 +18,7 @@ public struct PathResolver: Sendable {
 
   /// Why a path was refused.
   public enum Refusal: Error, Equatable {
-    /// Malformed: bad escape, NUL, "/" inside a segment, invalid UTF-8.
+    /// Malformed: a bad escape, NUL, "/" inside a name, invalid UTF-8.
     case malformed
     /// Hidden (a dotfile) or absent: answered 404, so hidden names are not confirmed.
     case notFound
@@ -32,18 +31,18 @@ public struct PathResolver: Sendable {
     self.allowDotfiles = allowDotfiles
   }
 
-  /// The decoded, normalised segments of a request path ("/a/./b/../c%20d" → ["a", "c d"]).
-  public func segments(of path: String) throws(Refusal) -> [String] {
+  /// Removes "." and ".." from already-decoded segments (RFC 3986 §5.2.4; ".." at the root
+  /// stays at the root) and refuses names that can never be served: empty, containing "/" or
+  /// NUL, or hidden (a leading ".") unless dotfiles are allowed.
+  public func normalize<S: Sequence>(_ raw: S) throws(Refusal) -> [String] where S.Element == String {
     var result: [String] = []
-    for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
-      guard let bytes = PercentEncoding.decode(raw) else { throw .malformed }
-      if bytes.contains(0) || bytes.contains(UInt8(ascii: "/")) { throw .malformed }
-      guard let segment = String(validating: bytes, as: UTF8.self) else { throw .malformed }
+    for segment in raw {
       switch segment {
-      case ".": continue
+      case "", ".": continue
       case "..":
         if !result.isEmpty { result.removeLast() }
       default:
+        if segment.utf8.contains(0) || segment.contains("/") { throw .malformed }
         if segment.hasPrefix(".") && !allowDotfiles { throw .notFound }
         result.append(segment)
       }
