@@ -18,19 +18,25 @@ let package = Package(
     .target(name: "Transport", dependencies: ["CTransport"]),
     // What the HTTP and FTP servers share: the jail over the served folder, log writing.
     .target(name: "ServerCore", dependencies: ["Transport"]),
+    // libxcrypt, for the users file's password hashes (libcrypt-dev).
+    .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+    // FTP: a sans-I/O session state machine (command lines in, replies and data actions out),
+    // plus the glue that runs control and data connections on the reactor.
+    .target(name: "FTP", dependencies: ["Transport", "ServerCore", "CCrypt"]),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
     .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib"]),
     .executableTarget(
       name: "barenet",
       dependencies: [
-        "Transport", "ServerCore", "HTTP",
+        "Transport", "ServerCore", "HTTP", "FTP",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
-    .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
-    .testTarget(name: "InteropTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
+    .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
+    .testTarget(name: "InteropTests", dependencies: ["HTTP", "FTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
   ]
 )

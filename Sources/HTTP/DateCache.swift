@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import ServerCore
 
 /// The current time as the `Date` header and the access log want it, formatted once a second.
 ///
@@ -33,7 +34,7 @@ public final class DateCache {
     if current != second {
       second = current
       headerValue = HTTPDate.format(current)
-      logValue = HTTPDate.logFormat(current)
+      logValue = UTC(current).logFormat
     }
   }
 }

@@ -59,7 +59,7 @@ public enum DirectoryListing {
       let link = PercentEncoding.encodeSegment(entry.name) + slash
       let size = entry.isDirectory ? "–" : humanSize(entry.size)
       rows += "<tr><td class=\"n\"><a href=\"\(link)\">\(PercentEncoding.html(entry.name))\(slash)</a></td>"
-      rows += "<td class=\"s\">\(size)</td><td class=\"d\">\(shortDate(entry.modified))</td></tr>\n"
+      rows += "<td class=\"s\">\(size)</td><td class=\"d\">\(UTC(entry.modified).shortFormat)</td></tr>\n"
     }
     return """
       <!DOCTYPE html>
@@ -98,12 +98,5 @@ public enum DirectoryListing {
     }
     let tenths = Int((value * 10).rounded())
     return value < 10 ? "\(tenths / 10).\(tenths % 10) \(units[unit])" : "\(Int(value.rounded())) \(units[unit])"
-  }
-
-  /// "2026-11-25 08:12" in UTC.
-  static func shortDate(_ seconds: Int) -> String {
-    let t = HTTPDate.brokenDown(seconds)
-    return "\(t.tm_year + 1900)-\(HTTPDate.two(t.tm_mon + 1))-\(HTTPDate.two(t.tm_mday)) "
-      + "\(HTTPDate.two(t.tm_hour)):\(HTTPDate.two(t.tm_min))"
   }
 }

@@ -1,26 +1,19 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import ServerCore
 
 /// HTTP dates (RFC 9110 §5.6.7) and the access log's date, formatted by hand from `gmtime_r`.
 ///
 /// Always UTC, always English names: a locale must never change what goes on the wire.
 public enum HTTPDate {
-  static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-  static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+  static let months = UTC.monthNames
 
   /// IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
   public static func format(_ seconds: Int) -> String {
-    let t = brokenDown(seconds)
-    return "\(days[Int(t.tm_wday)]), \(two(t.tm_mday)) \(months[Int(t.tm_mon)]) \(t.tm_year + 1900) "
-      + "\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)) GMT"
-  }
-
-  /// The Common Log Format's date: "25/Nov/2026:08:12:13 +0000".
-  public static func logFormat(_ seconds: Int) -> String {
-    let t = brokenDown(seconds)
-    return "\(two(t.tm_mday))/\(months[Int(t.tm_mon)])/\(t.tm_year + 1900):"
-      + "\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)) +0000"
+    let t = UTC(seconds)
+    return "\(UTC.dayNames[t.weekday]), \(UTC.two(t.day)) \(t.monthName) \(t.year) "
+      + "\(UTC.two(t.hour)):\(UTC.two(t.minute)):\(UTC.two(t.second)) GMT"
   }
 
   /// Parses any of the three formats a recipient must accept: IMF-fixdate, RFC 850
@@ -66,16 +59,5 @@ public enum HTTPDate {
     t.tm_min = Int32(hms[1])
     t.tm_sec = Int32(hms[2])
     return Int(timegm(&t))
-  }
-
-  static func two(_ n: Int32) -> String {
-    n < 10 ? "0\(n)" : "\(n)"
-  }
-
-  static func brokenDown(_ seconds: Int) -> tm {
-    var t = time_t(seconds)
-    var result = tm()
-    gmtime_r(&t, &result)
-    return result
   }
 }

@@ -72,3 +72,24 @@ public struct Socket: Sendable, Hashable {
     _ = Glibc.close(descriptor)
   }
 }
+
+extension Socket {
+  /// `connect()`: starts the client recipe's connection to `address`.
+  ///
+  /// - Returns: true if connected at once, false if the nonblocking connect is under way
+  ///   (EINPROGRESS): wait for writability, then read `pendingError()`.
+  public func connect(to address: SocketAddress) throws(SocketError) -> Bool {
+    let rc = address.withSockAddr { Glibc.connect(descriptor, $0, $1) }
+    if rc == 0 { return true }
+    if errno == EINPROGRESS || errno == EINTR { return false }
+    throw .last("connect")
+  }
+
+  /// `getsockopt(SO_ERROR)`: the result of a nonblocking connect, 0 when it succeeded.
+  public func pendingError() -> Int32 {
+    var value: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &value, &length) == 0 else { return errno }
+    return value
+  }
+}

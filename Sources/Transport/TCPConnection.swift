@@ -6,6 +6,9 @@ import CTransport
 
 /// What the application layer hears from a connection. All calls come on the reactor's thread.
 public protocol TCPConnectionDelegate: AnyObject {
+  /// The connection was just accepted and this delegate installed: a protocol in which the
+  /// server speaks first (FTP's greeting) writes here. Queued output is flushed afterwards.
+  func connectionDidOpen(_ connection: TCPConnection)
   /// New bytes are waiting in `connection.input`.
   func connectionDidReceive(_ connection: TCPConnection)
   /// Every queued byte has been handed to the kernel.
@@ -18,6 +21,10 @@ public protocol TCPConnectionDelegate: AnyObject {
   func connectionShouldFinish(_ connection: TCPConnection)
   /// The descriptor is closed; drop references to the connection.
   func connectionDidClose(_ connection: TCPConnection)
+}
+
+extension TCPConnectionDelegate {
+  public func connectionDidOpen(_ connection: TCPConnection) {}
 }
 
 /// One accepted TCP connection on a reactor: the `recv`/`send` steps of the recipe, with a read
@@ -93,6 +100,9 @@ public final class TCPConnection: ReadinessHandler {
     try reactor.register(socket.descriptor, interest: .readable, handler: self)
     registered = .readable
   }
+
+  /// True once the peer has shut down its sending side (a read returned 0).
+  public var hasReachedEOF: Bool { reachedEOF }
 
   /// True once the descriptor is closed.
   public var isClosed: Bool {

@@ -68,8 +68,11 @@ public final class TCPServer: ReadinessHandler {
       try? socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
       do {
         let connection = try TCPConnection(socket: socket, peer: peer, reactor: reactor)
-        connection.delegate = ClosingObserver(server: self, inner: makeDelegate(connection))
+        let delegate = ClosingObserver(server: self, inner: makeDelegate(connection))
+        connection.delegate = delegate
         connections[socket.descriptor] = connection
+        delegate.connectionDidOpen(connection)
+        connection.flush()
       } catch {
         socket.close()
         onError?(error)
@@ -131,6 +134,7 @@ private final class ClosingObserver: TCPConnectionDelegate {
     self.inner = inner
   }
 
+  func connectionDidOpen(_ c: TCPConnection) { inner.connectionDidOpen(c) }
   func connectionDidReceive(_ c: TCPConnection) { inner.connectionDidReceive(c) }
   func connectionDidDrain(_ c: TCPConnection) { inner.connectionDidDrain(c) }
   func connectionDidReachEOF(_ c: TCPConnection) { inner.connectionDidReachEOF(c) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FTP
 import HTTP
 import Transport
 
@@ -32,11 +33,11 @@ struct HTTPCommand: ParsableCommand {
   }
 }
 
-/// `barenet serve`, also what bare `barenet` runs.
+/// `barenet serve`, also what bare `barenet` runs: HTTP and FTP over the same folder.
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
-    abstract: "Serve a folder over HTTP (the default command).",
+    abstract: "Serve a folder over HTTP and FTP at once (the default command)."
   )
 
   @Argument(help: "The folder to serve.")
@@ -45,14 +46,21 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "TCP port for HTTP.")
   var httpPort: Int = 8080
 
+  @Option(help: "TCP port for FTP.")
+  var ftpPort: Int = 2121
+
   @Option(help: ArgumentHelp("Address to listen on; '::' takes IPv4 and IPv6.", valueName: "ADDR"))
   var bind = "127.0.0.1"
 
   @OptionGroup var http: HTTPOptions
 
+  @OptionGroup var ftp: FTPOptions
+
   func run() throws {
     try runServers { launch in
       try launch.http(dir: dir, port: httpPort, bind: bind, options: http)
+      let log = try http.configuration(root: dir).log
+      try launch.ftp(dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log)
     }
   }
 }

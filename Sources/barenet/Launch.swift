@@ -1,5 +1,7 @@
 import ArgumentParser
+import FTP
 import HTTP
+import ServerCore
 import Transport
 
 #if canImport(Glibc)
@@ -31,6 +33,19 @@ struct Launch {
     banners.append("barenet: serving \(root) over HTTP at \(url(listeners[0].address, scheme: "http"))")
     setups.append { reactor, index in
       try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).shutdown
+    }
+  }
+
+  /// Adds the FTP server.
+  mutating func ftp(dir: String, port: Int, bind: String, options: FTPOptions, dotfiles: Bool, log: LogSink?) throws {
+    let root = try checkedFolder(dir)
+    let configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log)
+    let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
+    let sessions = SessionCounter()
+    banners.append("barenet: serving \(root) over FTP at \(url(listeners[0].address, scheme: "ftp"))")
+    setups.append { reactor, index in
+      try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
+        .shutdown
     }
   }
 

@@ -1,0 +1,70 @@
+import ServerCore
+import Synchronization
+import Transport
+
+/// Everything an FTP server needs to start, shared (read-only) by all event loops.
+public struct FTPServerConfiguration: Sendable {
+  /// The folder to serve.
+  public var root: String
+  public var session = FTPSessionOptions()
+  /// Ports for passive data connections; nil lets the kernel pick any free port.
+  public var passivePorts: ClosedRange<UInt16>?
+  /// Seconds without a command before an idle session gets 421 and is closed.
+  public var idleTimeout: Int64 = 300
+  /// Sessions open at once across all loops; more get 421.
+  public var maxSessions = 200
+  /// Where command and transfer log lines go; nil for none.
+  public var log: LogSink? = .standardOutput
+
+  public init(root: String) {
+    self.root = root
+  }
+}
+
+/// Counts sessions across every loop, for the session limit.
+public final class SessionCounter: Sendable {
+  let count = Atomic<Int>(0)
+  public init() {}
+}
+
+/// One event loop's FTP server: a `TCPServer` whose connections are driven by
+/// `FTPControlHandler`.
+public final class FTPServer {
+  public let tcp: TCPServer
+  private let log: LineLog
+
+  /// Builds the server on `reactor`, accepting control connections on `listener`.
+  public init(
+    listener: TCPListener, reactor: Reactor, configuration: FTPServerConfiguration, sessions: SessionCounter
+  ) throws {
+    let log = LineLog(sink: configuration.log)
+    self.log = log
+    var resolver = PathResolver(root: configuration.root, allowDotfiles: configuration.session.dotfiles)
+    if let real = try? resolver.contained(configuration.root) {
+      resolver = PathResolver(root: real, allowDotfiles: configuration.session.dotfiles)
+    }
+    let jail = resolver
+    tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: configuration.maxSessions + 16) {
+      connection in
+      FTPControlHandler(
+        connection: connection, jail: jail, configuration: configuration, sessions: sessions, log: log)
+    }
+    reactor.afterBatch.append { log.flush() }
+  }
+
+  /// How this server stops within a `ReactorGroup`: stop accepting, let sessions end.
+  public var shutdown: ReactorGroup.Shutdown {
+    ReactorGroup.Shutdown(
+      begin: { [tcp, log] done in
+        tcp.onIdleAfterStop = {
+          log.flush()
+          done()
+        }
+        tcp.stop()
+      },
+      force: { [tcp, log] in
+        tcp.abortAll()
+        log.flush()
+      })
+  }
+}
