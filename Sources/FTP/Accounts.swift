@@ -1,7 +1,8 @@
+import CCrypt
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CCrypt
 
 /// Who may log in and what they may do.
 public struct Account: Equatable, Sendable {
@@ -34,7 +35,9 @@ public enum PasswordHash {
 
   /// Whether `password` matches `hash`.
   public static func verify(_ password: String, against hash: String) -> Bool {
-    guard hash.hasPrefix("$"), let computed = self.hash(password, setting: Array(hash.utf8CString)) else { return false }
+    guard hash.hasPrefix("$"), let computed = self.hash(password, setting: Array(hash.utf8CString)) else {
+      return false
+    }
     let a = Array(computed.utf8)
     let b = Array(hash.utf8)
     guard a.count == b.count else { return false }
@@ -77,7 +80,9 @@ public struct UsersFile: Equatable, Sendable {
       guard fields.count == 3 else { throw ParseError(line: index + 1, reason: "expected name:hash:read|write") }
       let name = String(fields[0])
       guard Self.isValidName(name) else { throw ParseError(line: index + 1, reason: "invalid user name '\(name)'") }
-      guard fields[1].hasPrefix("$") else { throw ParseError(line: index + 1, reason: "the hash is not a crypt(3) hash") }
+      guard fields[1].hasPrefix("$") else {
+        throw ParseError(line: index + 1, reason: "the hash is not a crypt(3) hash")
+      }
       let canWrite: Bool
       switch fields[2] {
       case "read": canWrite = false
@@ -113,7 +118,9 @@ public struct UsersFile: Equatable, Sendable {
   /// Names are 1–32 characters of letters, digits, '.', '_' and '-' (never "anonymous"/"ftp").
   public static func isValidName(_ name: String) -> Bool {
     (1...32).contains(name.count) && name != "anonymous" && name != "ftp"
-      && name.unicodeScalars.allSatisfy { $0.isASCII && (isalnum(Int32($0.value)) != 0 || "._-".unicodeScalars.contains($0)) }
+      && name.unicodeScalars.allSatisfy {
+        $0.isASCII && (isalnum(Int32($0.value)) != 0 || "._-".unicodeScalars.contains($0))
+      }
   }
 }
 

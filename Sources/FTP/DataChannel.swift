@@ -1,8 +1,9 @@
+import ServerCore
+import Transport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
-import Transport
 
 /// A passive-mode listener (PASV/EPSV): waits for the one data connection of the next transfer.
 ///

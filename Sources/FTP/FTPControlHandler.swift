@@ -1,8 +1,9 @@
+import ServerCore
+import Transport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
-import Transport
 
 /// The thin glue of one FTP session: command lines from the control connection go to the
 /// `FTPSession`, and its actions are carried out here — replies, passive listeners, data
@@ -47,6 +48,9 @@ final class FTPControlHandler: TCPConnectionDelegate {
 
   /// FTP's server speaks first: the 220 greeting, or 421 when the session limit is reached.
   func connectionDidOpen(_ c: TCPConnection) {
+    // Clients send ABOR as TCP urgent data (ftplib sends the whole line with MSG_OOB). Keep the
+    // urgent byte in the normal stream, or the line loses its last character.
+    try? c.socket.setOption(level: SOL_SOCKET, name: SO_OOBINLINE, value: 1)
     let open = sessions.count.add(1, ordering: .relaxed).newValue
     counted = true
     if open > configuration.maxSessions {

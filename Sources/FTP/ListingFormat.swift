@@ -1,7 +1,8 @@
+import ServerCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
 
 /// A file or folder as the listings describe it, taken from `stat`.
 public struct FileFacts: Sendable, Equatable {
@@ -33,7 +34,9 @@ public enum ListingFormat {
   public static func lsLine(_ f: FileFacts, now: Int) -> String {
     let t = UTC(f.modified)
     let recent = abs(now - f.modified) < 180 * 24 * 3600
-    let when = "\(t.monthName) \(t.day < 10 ? " " : "")\(t.day) " + (recent ? "\(UTC.two(t.hour)):\(UTC.two(t.minute))" : " \(t.year)")
+    let when =
+      "\(t.monthName) \(t.day < 10 ? " " : "")\(t.day) "
+      + (recent ? "\(UTC.two(t.hour)):\(UTC.two(t.minute))" : " \(t.year)")
     let links = String(f.links)
     let size = String(f.size)
     return permissions(f) + " " + String(repeating: " ", count: max(0, 4 - links.count)) + links

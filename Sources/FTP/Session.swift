@@ -1,8 +1,9 @@
+import ServerCore
+import Transport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
-import Transport
 
 /// Settings of the FTP server that shape every session.
 public struct FTPSessionOptions: Sendable {
@@ -108,10 +109,13 @@ public final class FTPSession {
     switch verb {
     case "STAT": return stat(argument)
     case "ALLO": return reply(202, "ALLO command ignored.")
-    case "MODE": return argument.uppercased() == "S" ? reply(200, "Mode set to S.") : reply(504, "Only MODE S is supported.")
-    case "STRU": return argument.uppercased() == "F" ? reply(200, "Structure set to F.") : reply(504, "Only STRU F is supported.")
+    case "MODE":
+      return argument.uppercased() == "S" ? reply(200, "Mode set to S.") : reply(504, "Only MODE S is supported.")
+    case "STRU":
+      return argument.uppercased() == "F" ? reply(200, "Structure set to F.") : reply(504, "Only STRU F is supported.")
     case "TYPE": return type(argument)
-    case "PWD", "XPWD": return [.reply(FTPReply(257, "\(quoted(VirtualFileSystem.display(files.cwd))) is the current directory."))]
+    case "PWD", "XPWD":
+      return [.reply(FTPReply(257, "\(quoted(VirtualFileSystem.display(files.cwd))) is the current directory."))]
     case "CWD", "XCWD": return cwd(argument)
     case "CDUP", "XCUP": return cwd("..")
     case "PASV": return passive(extended: false, argument)
@@ -166,7 +170,9 @@ public final class FTPSession {
     }
     login = .none
     failures += 1
-    var actions: [FTPAction] = [.pause(milliseconds: options.loginFailureDelay), .reply(FTPReply(530, "Login incorrect."))]
+    var actions: [FTPAction] = [
+      .pause(milliseconds: options.loginFailureDelay), .reply(FTPReply(530, "Login incorrect.")),
+    ]
     if failures >= options.maxLoginFailures {
       actions += [.reply(FTPReply(421, "Too many failed logins; closing.")), .close]
     }
@@ -207,7 +213,9 @@ public final class FTPSession {
   }
 
   private var features: FTPReply {
-    let mlst = ["type", "size", "modify", "perm", "unique", "unix.mode"].map { $0 + (mlstFacts.contains($0) ? "*;" : ";") }
+    let mlst = ["type", "size", "modify", "perm", "unique", "unix.mode"].map {
+      $0 + (mlstFacts.contains($0) ? "*;" : ";")
+    }
     return FTPReply(
       211, first: "Features:",
       body: [" EPRT", " EPSV", " MDTM", " MLST " + mlst.joined(), " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8"],
@@ -261,7 +269,9 @@ public final class FTPSession {
       case "", "1", "2":
         let wanted = argument.isEmpty ? nil : (argument == "1" ? AF_INET : AF_INET6)
         let have = (local.unmappedIPv4 ?? local).family
-        if let wanted, wanted != have { return reply(522, "Network protocol not supported, use (\(have == AF_INET ? 1 : 2))") }
+        if let wanted, wanted != have {
+          return reply(522, "Network protocol not supported, use (\(have == AF_INET ? 1 : 2))")
+        }
       default:
         return reply(501, "Bad EPSV argument.")
       }
@@ -294,7 +304,9 @@ public final class FTPSession {
       return reply(501, "Syntax error in PORT arguments.")
     }
     let n = numbers.map { $0! }
-    guard let address = try? SocketAddress(host: n[0..<4].map(String.init).joined(separator: "."), port: UInt16(n[4] * 256 + n[5]))
+    guard
+      let address = try? SocketAddress(
+        host: n[0..<4].map(String.init).joined(separator: "."), port: UInt16(n[4] * 256 + n[5]))
     else { return reply(501, "Syntax error in PORT arguments.") }
     return active(address)
   }
@@ -316,7 +328,9 @@ public final class FTPSession {
   /// Active mode is allowed only back to the client's own address and to ports ≥ 1024, so the
   /// server cannot be made to connect elsewhere (the bounce attack, RFC 2577 §3).
   private func active(_ address: SocketAddress) -> [FTPAction] {
-    guard address.sameHost(as: peer) else { return reply(501, "Refused: data connections go only to your own address.") }
+    guard address.sameHost(as: peer) else {
+      return reply(501, "Refused: data connections go only to your own address.")
+    }
     guard address.port >= 1024 else { return reply(501, "Refused: data connections go only to ports 1024 and above.") }
     endpoint = .active(address)
     return [.closePassive, .reply(FTPReply(200, "PORT command successful. Consider using PASV."))]
@@ -473,7 +487,8 @@ public final class FTPSession {
   }
 
   private func rest(_ argument: String) -> [FTPAction] {
-    guard !argument.isEmpty, argument.count <= 18, argument.allSatisfy(\.isASCIIDigit), let offset = Int(argument) else {
+    guard !argument.isEmpty, argument.count <= 18, argument.allSatisfy(\.isASCIIDigit), let offset = Int(argument)
+    else {
       return reply(501, "REST needs a byte offset.")
     }
     restartOffset = offset
@@ -506,7 +521,9 @@ public final class FTPSession {
     } catch {
       return reply(553, "Could not create file: name not allowed.")
     }
-    guard !argument.isEmpty || verb == "STOU", !segments.isEmpty else { return reply(501, "\(verb) needs a file name.") }
+    guard !argument.isEmpty || verb == "STOU", !segments.isEmpty else {
+      return reply(501, "\(verb) needs a file name.")
+    }
     guard var destination = try? files.placeForName(segments) else { return reply(553, "Could not create file.") }
     var existing = Glibc.stat()
     var exists = lstat(destination, &existing) == 0
@@ -522,7 +539,9 @@ public final class FTPSession {
       }
       if exists { return reply(553, "Could not find a unique name.") }
     }
-    if exists && existing.st_mode & S_IFMT == S_IFDIR { return reply(553, "Could not create file: a folder has that name.") }
+    if exists && existing.st_mode & S_IFMT == S_IFDIR {
+      return reply(553, "Could not create file: a folder has that name.")
+    }
     let keep: Int
     if verb == "APPE" {
       keep = exists ? Int(existing.st_size) : 0

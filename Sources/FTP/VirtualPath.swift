@@ -1,8 +1,9 @@
+import ServerCore
+import Transport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
-import Transport
 
 /// The client's view of the served folder: a current directory and paths relative to it, all
 /// inside a virtual root that is the served folder (nothing above it exists for the client).

@@ -1,7 +1,8 @@
+import ServerCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
 
 /// The current time as the `Date` header and the access log want it, formatted once a second.
 ///

@@ -1,7 +1,8 @@
+import ServerCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
 
 /// One entry of a folder, as a listing shows it.
 public struct DirectoryEntry: Equatable, Sendable {

@@ -1,9 +1,9 @@
+import ServerCore
 import Transport
 
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
 
 /// Settings of the file server that a user chooses on the command line.
 public struct FileServerOptions: Sendable {

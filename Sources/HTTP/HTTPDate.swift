@@ -1,7 +1,8 @@
+import ServerCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ServerCore
 
 /// HTTP dates (RFC 9110 §5.6.7) and the access log's date, formatted by hand from `gmtime_r`.
 ///

@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// An outgoing TCP connection being set up without blocking the loop: `socket`, `connect`,
 /// wait until the socket is writable, read the outcome with `SO_ERROR`.
@@ -46,7 +47,9 @@ public final class TCPConnector: ReadinessHandler {
     }
   }
 
-  private init(_ socket: Socket, _ peer: SocketAddress, _ reactor: Reactor, _ deadline: Int64, _ completion: @escaping Completion) {
+  private init(
+    _ socket: Socket, _ peer: SocketAddress, _ reactor: Reactor, _ deadline: Int64, _ completion: @escaping Completion
+  ) {
     self.socket = socket
     self.peer = peer
     self.reactor = reactor

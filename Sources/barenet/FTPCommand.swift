@@ -118,7 +118,8 @@ struct FTPServeCommand: ParsableCommand {
   func run() throws {
     try runServers { launch in
       if let threads { launch.threads = threads }
-      try launch.ftp(dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput)
+      try launch.ftp(
+        dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput)
     }
   }
 }

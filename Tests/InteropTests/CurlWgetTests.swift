@@ -77,7 +77,8 @@ import Testing
     #expect(r.out.contains("Content-Length: 1394"))
     #expect(r.out.contains("Accept-Ranges: bytes"))
     #expect(r.out.contains("Server: barenet"))
-    #expect(r.out.range(of: #"Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT"#, options: .regularExpression) != nil)
+    #expect(
+      r.out.range(of: #"Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT"#, options: .regularExpression) != nil)
   }
 
   @Test func connectionIsReused() throws {

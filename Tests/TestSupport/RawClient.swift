@@ -10,12 +10,17 @@ public final class RawClient {
     public let description: String
   }
 
-  /// Connects to `address` (blocking `connect`), with `timeout` seconds for every receive.
-  public init(_ address: SocketAddress, timeout: Int = 10) throws {
+  /// Connects to `address` (blocking `connect`), with `timeout` seconds for every receive,
+  /// optionally from a given local address (`bind` before `connect`).
+  public init(_ address: SocketAddress, from source: String? = nil, timeout: Int = 10) throws {
     fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw Failure(description: "socket failed") }
     var tv = timeval(tv_sec: timeout, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    if let source {
+      let local = try SocketAddress(host: source, port: 0)
+      guard local.withSockAddr({ bind(fd, $0, $1) }) == 0 else { throw Failure(description: "bind failed") }
+    }
     let rc = address.withSockAddr { connect(fd, $0, $1) }
     guard rc == 0 else {
       Glibc.close(fd)
@@ -56,6 +61,20 @@ public final class RawClient {
     if n == 0 { return nil }
     if n < 0 { throw Failure(description: errno == EAGAIN ? "receive timed out" : "recv failed: errno \(errno)") }
     return Array(buffer[0..<n])
+  }
+
+  /// One line, without its CRLF.
+  public func readLine() throws -> String {
+    while true {
+      if let newline = pending.firstIndex(of: 0x0A) {
+        var line = Array(pending[..<newline])
+        pending.removeFirst(newline + 1)
+        if line.last == 0x0D { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+      }
+      guard let chunk = try receiveChunk() else { throw Failure(description: "EOF before a line") }
+      pending += chunk
+    }
   }
 
   /// Everything until the server closes.
