@@ -83,6 +83,62 @@ import Transport
     #expect(log.contains("\"curl/"))
   }
 
+  @Test func serveRunsHTTPAndFTPOverTheSameFolder() throws {
+    func freePort() throws -> UInt16 {
+      let probe = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
+      defer { probe.close() }
+      return probe.address.port
+    }
+    let (httpPort, ftpPort) = (try freePort(), try freePort())
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Command.barenet)
+    process.arguments = [
+      "serve", Fixture.packageRoot.path + "/www", "--http-port", "\(httpPort)", "--ftp-port", "\(ftpPort)", "--quiet",
+    ]
+    process.standardOutput = Pipe()
+    process.standardError = Pipe()
+    try process.run()
+    defer {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    var http: Command.Result?
+    for _ in 0..<100 {
+      http = try Command.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(httpPort)/style.css"])
+      if http?.status == 0 { break }
+      usleep(50_000)
+    }
+    let ftp = try Command.run("curl", ["-sS", "--max-time", "5", "ftp://127.0.0.1:\(ftpPort)/style.css"])
+    #expect(http?.status == 0 && ftp.status == 0)
+    #expect(http?.out == ftp.out)
+    #expect(ftp.out.contains("font"))
+  }
+
+  @Test func badUsersFileNamesTheLine() throws {
+    let path = NSTemporaryDirectory() + "barenet-users-\(UUID().uuidString)"
+    try "alice:$y$x:write\nbob:plain:read\n".write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try barenet(["ftp", Fixture.packageRoot.path + "/www", "--port", "0", "--users", path])
+    #expect(r.status != 0)
+    #expect(r.err.contains("\(path):2:"))
+  }
+
+  @Test func passwdWritesAHashNeverThePassword() throws {
+    let path = NSTemporaryDirectory() + "barenet-users-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try Command.run(Command.barenet, ["passwd", "--file", path, "carol", "--write"], input: Data("s3cret!\n".utf8))
+    #expect(r.status == 0, "\(r.err)")
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.hasPrefix("carol:$y$"))
+    #expect(text.hasSuffix(":write\n"))
+    #expect(!text.contains("s3cret"))
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    let empty = try Command.run(Command.barenet, ["passwd", "--file", path, "dave"], input: Data())
+    #expect(empty.status != 0)
+    #expect(empty.err.contains("no password"))
+  }
+
   @Test func helpReadsLikeAManPage() throws {
     let r = try barenet(["http", "--help"])
     #expect(r.status == 0)

@@ -121,6 +121,16 @@ import Transport
     #expect(try String(contentsOfFile: work + "/tnftp-readme.txt", encoding: .utf8).hasPrefix("a file"))
   }
 
+  @Test func wgetGetsAFileAndAFolder() throws {
+    let one = try Command.run("wget", ["-q", "-O", work + "/w.txt", "--timeout=20", server.url("/hello.txt")])
+    #expect(one.status == 0, "\(one.err)")
+    #expect(try String(contentsOfFile: work + "/w.txt", encoding: .utf8) == "Hello, world!\n")
+    let tree = try Command.run(
+      "wget", ["-q", "-r", "-nH", "-P", work + "/wtree", "--timeout=20", server.url("/docs/")])
+    #expect(tree.status == 0, "\(tree.err)")
+    #expect(try String(contentsOfFile: work + "/wtree/docs/readme.txt", encoding: .utf8).hasPrefix("a file"))
+  }
+
   @Test func pythonFtplibEveryCommand() throws {
     let script = Fixture.packageRoot.appendingPathComponent("fixtures/scripts/ftplib_session.py").path
     let r = try Command.run("python3", [script, "\(server.port)", root], timeout: 120)
@@ -180,6 +190,18 @@ import Transport
     #expect(got == Array("Hello, world!\n".utf8), "\(String(decoding: got, as: UTF8.self))")
     #expect(try reply(control).hasPrefix("226"))
     #expect(intruder.isClosedByPeer())
+  }
+
+  @Test func passivePortsComeFromTheConfiguredRange() throws {
+    let ranged = try FTPTestServer(root: root) { $0.passivePorts = 50_200...50_209 }
+    defer { ranged.stop() }
+    let c = try RawClient(ranged.address)
+    try login(c)
+    for _ in 0..<3 {
+      try c.send("EPSV\r\n")
+      let port = Int(try reply(c).split(separator: "|")[1])!
+      #expect((50_200...50_209).contains(port))
+    }
   }
 
   @Test func idleSessionGets421() throws {
