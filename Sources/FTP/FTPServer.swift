@@ -52,19 +52,8 @@ public final class FTPServer {
     reactor.afterBatch.append { log.flush() }
   }
 
-  /// How this server stops within a `ReactorGroup`: stop accepting, let sessions end.
+  /// How this server stops within a `ReactorGroup`: stop accepting, let sessions finish.
   public var shutdown: ReactorGroup.Shutdown {
-    ReactorGroup.Shutdown(
-      begin: { [tcp, log] done in
-        tcp.onIdleAfterStop = {
-          log.flush()
-          done()
-        }
-        tcp.stop()
-      },
-      force: { [tcp, log] in
-        tcp.abortAll()
-        log.flush()
-      })
+    tcp.shutdown { [log] in log.flush() }
   }
 }

@@ -37,17 +37,6 @@ public final class HTTPServer {
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let connections finish.
   public var shutdown: ReactorGroup.Shutdown {
-    ReactorGroup.Shutdown(
-      begin: { [tcp, log] done in
-        tcp.onIdleAfterStop = {
-          log.flush()
-          done()
-        }
-        tcp.stop()
-      },
-      force: { [tcp, log] in
-        tcp.abortAll()
-        log.flush()
-      })
+    tcp.shutdown { [log] in log.flush() }
   }
 }

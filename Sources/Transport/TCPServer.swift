@@ -121,6 +121,23 @@ public final class TCPServer: ReadinessHandler {
   public func abortAll() {
     for connection in Array(connections.values) { connection.abort() }
   }
+
+  /// How this server stops within a `ReactorGroup`: stop accepting and let connections finish,
+  /// or cut them when the grace period is over. `finally` runs either way (a log flush, say).
+  public func shutdown(finally: @escaping () -> Void) -> ReactorGroup.Shutdown {
+    ReactorGroup.Shutdown(
+      begin: { [self] done in
+        onIdleAfterStop = {
+          finally()
+          done()
+        }
+        stop()
+      },
+      force: { [self] in
+        abortAll()
+        finally()
+      })
+  }
 }
 
 /// Forwards every callback to the protocol's delegate and tells the server when a connection
