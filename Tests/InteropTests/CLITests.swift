@@ -126,7 +126,8 @@ import Transport
   @Test func passwdWritesAHashNeverThePassword() throws {
     let path = NSTemporaryDirectory() + "barenet-users-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let r = try Command.run(Command.barenet, ["passwd", "--file", path, "carol", "--write"], input: Data("s3cret!\n".utf8))
+    let r = try Command.run(
+      Command.barenet, ["passwd", "--file", path, "carol", "--write"], input: Data("s3cret!\n".utf8))
     #expect(r.status == 0, "\(r.err)")
     let text = try String(contentsOfFile: path, encoding: .utf8)
     #expect(text.hasPrefix("carol:$y$"))
