@@ -23,21 +23,23 @@ let package = Package(
     // FTP: a sans-I/O session state machine (command lines in, replies and data actions out),
     // plus the glue that runs control and data connections on the reactor.
     .target(name: "FTP", dependencies: ["Transport", "ServerCore", "CCrypt"]),
+    // DNS: wire format, presentation format, the dig-like client and the small responder.
+    .target(name: "DNS", dependencies: ["Transport", "ServerCore"]),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
     .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib"]),
     .executableTarget(
       name: "barenet",
       dependencies: [
-        "Transport", "ServerCore", "HTTP", "FTP",
+        "Transport", "ServerCore", "HTTP", "FTP", "DNS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
-    .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP", "DNS"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
     .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(
-      name: "InteropTests", dependencies: ["HTTP", "FTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
+      name: "InteropTests", dependencies: ["HTTP", "FTP", "DNS", "ServerCore", "Transport", "CZlib", "TestSupport"]),
   ]
 )

@@ -19,9 +19,13 @@ public struct UDPSocket: Sendable {
   }
 
   /// `socket` then `bind()`: a UDP socket that receives at `address` (a server's step).
-  public init(boundTo address: SocketAddress) throws(SocketError) {
+  /// With `reusePort`, several sockets (one per event loop) can share the port.
+  public init(boundTo address: SocketAddress, reusePort: Bool = false) throws(SocketError) {
     socket = try Socket.open(family: address.family, type: Int32(SOCK_DGRAM.rawValue))
     do {
+      if reusePort {
+        try socket.setOption(level: SOL_SOCKET, name: SO_REUSEPORT, value: 1)
+      }
       if case .v6 = address {
         try socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0)
       }
@@ -76,5 +80,60 @@ public struct UDPSocket: Sendable {
   /// Closes the socket.
   public func close() {
     socket.close()
+  }
+}
+
+extension UDPSocket {
+  /// The local address the kernel would send from toward `destination`: a UDP socket is
+  /// `connect`ed (which only picks a route, nothing is sent) and asked with `getsockname`.
+  public static func sourceAddress(toward destination: SocketAddress) -> SocketAddress? {
+    guard let probe = try? UDPSocket(family: destination.family) else { return nil }
+    defer { probe.close() }
+    guard (try? probe.socket.connect(to: destination)) == true else { return nil }
+    return try? probe.localAddress()
+  }
+
+  /// Asks the kernel to report each received datagram's IP TTL (IPv4) or hop limit (IPv6) as
+  /// ancillary data, for `receiveWithTTL()`.
+  public func reportTTL() {
+    try? socket.setOption(level: Int32(IPPROTO_IP), name: IP_RECVTTL, value: 1)
+    try? socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_RECVHOPLIMIT, value: 1)
+  }
+
+  /// `recvmsg()`: one waiting datagram, its sender, and the TTL/hop limit it arrived with (nil
+  /// when the kernel did not report it). Nil when no datagram is waiting.
+  public func receiveWithTTL(maxSize: Int = 65_535) throws(SocketError) -> (
+    bytes: [UInt8], from: SocketAddress, ttl: Int?
+  )? {
+    var buffer = [UInt8](repeating: 0, count: maxSize)
+    var storage = sockaddr_storage()
+    var control = [UInt8](repeating: 0, count: 128)
+    var ttl: Int32 = -1
+    let n = buffer.withUnsafeMutableBytes { data in
+      control.withUnsafeMutableBytes { controlBytes in
+        withUnsafeMutablePointer(to: &storage) { address in
+          var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+          return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+            var header = msghdr()
+            header.msg_name = UnsafeMutableRawPointer(address)
+            header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            header.msg_iov = vectorPointer
+            header.msg_iovlen = 1
+            header.msg_control = controlBytes.baseAddress
+            header.msg_controllen = controlBytes.count
+            let n = retryingOnInterrupt { recvmsg(socket.descriptor, &header, 0) }
+            if n >= 0 { ttl = barenet_received_ttl(&header) }
+            return n
+          }
+        }
+      }
+    }
+    if n < 0 {
+      if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+      throw .last("recvmsg")
+    }
+    guard let sender = SocketAddress(storage: storage) else { return nil }
+    buffer.removeLast(maxSize - n)
+    return (buffer, sender, ttl >= 0 ? Int(ttl) : nil)
   }
 }

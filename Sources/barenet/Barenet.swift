@@ -17,7 +17,10 @@ struct Barenet: ParsableCommand {
         barenet http --bind :: .         serve the current folder on every IPv4 and IPv6 address
         barenet ftp ~/share --users u    FTP with the accounts in the file u (see passwd)
       """,
-    subcommands: [ServeCommand.self, HTTPCommand.self, FTPServeCommand.self, PasswdCommand.self],
+    subcommands: [
+      ServeCommand.self, HTTPCommand.self, FTPServeCommand.self, PasswdCommand.self, DNSQueryCommand.self,
+      DNSServeCommand.self,
+    ],
     defaultSubcommand: ServeCommand.self
   )
 }

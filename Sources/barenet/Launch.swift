@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNS
 import FTP
 import HTTP
 import ServerCore
@@ -46,6 +47,25 @@ struct Launch {
     setups.append { reactor, index in
       try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
         .shutdown
+    }
+  }
+
+  /// Adds the DNS responder: per loop a UDP socket and a TCP listener on the same port.
+  mutating func dns(port: Int, bind: String, responder: Responder, log: LogSink?) throws {
+    let listeners = try listen(bind: bind, port: port, count: threads, what: "DNS over TCP")
+    var sockets: [UDPSocket] = []
+    do {
+      for _ in 0..<threads {
+        sockets.append(try UDPSocket(boundTo: listeners[0].address, reusePort: true))
+      }
+    } catch {
+      for socket in sockets { socket.close() }
+      throw CLIError(Self.explain(error, address: listeners[0].address, what: "DNS over UDP"))
+    }
+    let udp = sockets
+    banners.append("barenet: answering DNS for \(responder.zoneNames) on \(listeners[0].address) (UDP and TCP)")
+    setups.append { reactor, index in
+      try DNSServer(udp: udp[index], tcp: listeners[index], reactor: reactor, responder: responder, log: log).shutdown
     }
   }
 

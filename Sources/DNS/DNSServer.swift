@@ -1,0 +1,112 @@
+import ServerCore
+import Transport
+
+/// One event loop's DNS responder: a UDP socket and a TCP listener on the same port, both
+/// answered by the same sans-I/O `Responder`.
+public final class DNSServer {
+  private let udp: UDPResponder
+  public let tcp: TCPServer
+  private let log: LineLog
+
+  public init(
+    udp socket: UDPSocket, tcp listener: TCPListener, reactor: Reactor, responder: Responder, log sink: LogSink?
+  )
+    throws
+  {
+    let log = LineLog(sink: sink)
+    self.log = log
+    udp = UDPResponder(socket: socket, responder: responder, log: log)
+    try reactor.register(socket.socket.descriptor, interest: .readable, handler: udp)
+    tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: 1000) { _ in
+      DNSOverTCP(responder: responder, log: log)
+    }
+    reactor.afterBatch.append { log.flush() }
+  }
+
+  /// How this server stops within a `ReactorGroup`.
+  public var shutdown: ReactorGroup.Shutdown {
+    tcp.shutdown { [udp, log] in
+      udp.close()
+      log.flush()
+    }
+  }
+}
+
+/// Writes one log line per answered query: peer, transport, question, rcode, size.
+func logQuery(_ log: LineLog, peer: SocketAddress, transport: String, query: [UInt8], response: [UInt8]) {
+  guard log.isEnabled else { return }
+  let question = DNSMessage.headerAndQuestion(of: query)?.1.first
+  let rcode = response.count >= 4 ? Int(response[3] & 0xF) : 0
+  let what = question.map { "\($0.name) \($0.recordClass) \($0.type)" } ?? "-"
+  log.append("\(peer.host) \(transport) \"\(LineLog.escape(what))\" \(ResponseCode.name(rcode)) \(response.count)")
+}
+
+/// The UDP side: the server recipe `socket → bind → recvfrom → sendto`, on the reactor.
+final class UDPResponder: ReadinessHandler {
+  let socket: UDPSocket
+  let responder: Responder
+  let log: LineLog
+  private var open = true
+
+  init(socket: UDPSocket, responder: Responder, log: LineLog) {
+    self.socket = socket
+    self.responder = responder
+    self.log = log
+  }
+
+  /// Answers every datagram waiting (up to a batch): each one alone, nothing kept between them.
+  func ready(readable: Bool, writable: Bool) {
+    for _ in 0..<64 {
+      guard open, let (query, peer) = (try? socket.receive(maxSize: 65_535)) ?? nil else { return }
+      guard let response = responder.respond(to: query, overUDP: true) else { continue }
+      _ = try? socket.send(response, to: peer)
+      logQuery(log, peer: peer, transport: "udp", query: query, response: response)
+    }
+  }
+
+  func close() {
+    guard open else { return }
+    open = false
+    socket.close()
+  }
+}
+
+/// The TCP side (RFC 7766): each message framed by a 2-byte length, several per connection.
+final class DNSOverTCP: TCPConnectionDelegate {
+  let responder: Responder
+  let log: LineLog
+  static let idleMilliseconds: Int64 = 10_000
+
+  init(responder: Responder, log: LineLog) {
+    self.responder = responder
+    self.log = log
+  }
+
+  func connectionDidOpen(_ c: TCPConnection) {
+    c.deadline = c.reactor.now + Self.idleMilliseconds
+  }
+
+  func connectionDidReceive(_ c: TCPConnection) {
+    while c.input.count >= 2 {
+      let frame = c.input.withUnsafeBytes { raw -> [UInt8]? in
+        let length = Int(raw[0]) << 8 | Int(raw[1])
+        return raw.count >= 2 + length ? Array(raw[2..<(2 + length)]) : nil
+      }
+      guard let query = frame else { return }
+      c.input.consume(2 + query.count)
+      guard let response = responder.respond(to: query, overUDP: false) else {
+        c.closeAfterWrites()
+        return
+      }
+      c.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response)
+      logQuery(log, peer: c.peer, transport: "tcp", query: query, response: response)
+      c.deadline = c.reactor.now + Self.idleMilliseconds
+    }
+  }
+
+  func connectionDidDrain(_ c: TCPConnection) {}
+  func connectionDidReachEOF(_ c: TCPConnection) { c.closeAfterWrites() }
+  func connectionDeadlinePassed(_ c: TCPConnection) { c.closeAfterWrites() }
+  func connectionShouldFinish(_ c: TCPConnection) { c.closeAfterWrites() }
+  func connectionDidClose(_ c: TCPConnection) {}
+}

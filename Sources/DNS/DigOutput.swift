@@ -1,0 +1,157 @@
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// dig's output layout, `+short`, and a stable JSON form for scripts.
+public enum DigOutput {
+  /// The full report of an exchange, laid out like dig's.
+  public static func full(_ e: Exchange, commandLine: String) -> String {
+    var out = "\n; <<>> barenet dns <<>> \(commandLine)\n"
+    out += "; (1 server found)\n;; global options: +cmd\n"
+    if e.truncatedFirst { out += ";; Truncated, retrying in TCP mode.\n" }
+    out += message(e.response)
+    out += ";; Query time: \(e.milliseconds) msec\n"
+    out += ";; SERVER: \(e.server.host)#\(e.server.port)(\(e.server.host)) (\(e.overTCP ? "TCP" : "UDP"))\n"
+    out += ";; WHEN: \(whenNow())\n"
+    out += ";; MSG SIZE  rcvd: \(e.responseBytes.count)\n\n"
+    return out
+  }
+
+  /// The header, pseudosection and sections of a message, as dig prints them.
+  public static func message(_ m: DNSMessage) -> String {
+    let h = m.header
+    var out = ";; Got answer:\n"
+    out += ";; ->>HEADER<<- opcode: \(DNSHeader.opcodeNames[Int(h.opcode)] ?? "RESERVED\(h.opcode)"), "
+    out += "status: \(ResponseCode.name(m.rcode)), id: \(h.id)\n"
+    out += ";; flags: \(h.flagNames.joined(separator: " ")); QUERY: \(m.questions.count), ANSWER: \(m.answers.count), "
+    out += "AUTHORITY: \(m.authority.count), ADDITIONAL: \(m.additional.count + (m.edns == nil ? 0 : 1))\n"
+    if h.recursionDesired && !h.recursionAvailable { out += ";; WARNING: recursion requested but not available\n" }
+    out += "\n"
+    if let edns = m.edns {
+      out += ";; OPT PSEUDOSECTION:\n"
+      out += "; EDNS: version: \(edns.version), flags:\(edns.dnssecOK ? " do" : ""); udp: \(edns.udpSize)\n"
+    }
+    out += ";; QUESTION SECTION:\n"
+    for q in m.questions {
+      out +=
+        ";" + columns([q.name.description + "", "", q.recordClass.description, q.type.description], question: true)
+        + "\n"
+    }
+    out += "\n"
+    for (title, records) in [("ANSWER", m.answers), ("AUTHORITY", m.authority), ("ADDITIONAL", m.additional)]
+    where !records.isEmpty {
+      out += ";; \(title) SECTION:\n"
+      for r in records { out += line(r) + "\n" }
+      out += "\n"
+    }
+    return out
+  }
+
+  /// One record in dig's tab-aligned columns.
+  public static func line(_ r: DNSRecord) -> String {
+    columns([r.name.description, String(r.ttl), r.recordClass.description, r.type.description], question: false)
+      + r.presentation
+  }
+
+  /// BIND's column layout: name, then TTL at column 24, class at 32, type at 40, data at 48
+  /// (tab stops every 8); a field already past its column is followed by one space.
+  static func columns(_ fields: [String], question: Bool) -> String {
+    var text = ""
+    var column = question ? 1 : 0  // the question line starts with ";"
+    let stops = question ? [32, 40] : [24, 32, 40, 48]
+    let values = question ? [fields[0], fields[2], fields[3]] : fields
+    for (i, value) in values.enumerated() {
+      text += value
+      column += value.count
+      let stop = i < stops.count ? stops[i] : nil
+      guard let stop else { break }
+      if column >= stop {
+        text += " "
+        column += 1
+      } else {
+        while column < stop {
+          text += "\t"
+          column = (column / 8 + 1) * 8
+        }
+      }
+    }
+    return question ? text.trimmingTrailingWhitespace : text
+  }
+
+  /// `+short`: the answers' data, one a line.
+  public static func short(_ m: DNSMessage) -> String {
+    m.answers.map { $0.presentation + "\n" }.joined()
+  }
+
+  /// dig's WHEN line, in local time.
+  static func whenNow() -> String {
+    var now = time(nil)
+    var fields = tm()
+    localtime_r(&now, &fields)
+    var buffer = [CChar](repeating: 0, count: 64)
+    let n = strftime(&buffer, buffer.count, "%a %b %d %H:%M:%S %Z %Y", &fields)
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  // MARK: JSON
+
+  /// A stable JSON document for scripts.
+  public static func json(_ e: Exchange) -> String {
+    let m = e.response
+    func records(_ rs: [DNSRecord]) -> String {
+      "["
+        + rs.map { r in
+          "{\"name\":\(quote(r.name.description)),\"ttl\":\(r.ttl),\"class\":\(quote(r.recordClass.description)),"
+            + "\"type\":\(quote(r.type.description)),\"data\":\(quote(r.presentation))}"
+        }.joined(separator: ",") + "]"
+    }
+    var fields: [String] = [
+      "\"id\":\(m.header.id)",
+      "\"opcode\":\(quote(DNSHeader.opcodeNames[Int(m.header.opcode)] ?? "RESERVED"))",
+      "\"status\":\(quote(ResponseCode.name(m.rcode)))",
+      "\"flags\":[" + m.header.flagNames.map(quote).joined(separator: ",") + "]",
+      "\"question\":["
+        + m.questions.map { q in
+          "{\"name\":\(quote(q.name.description)),\"class\":\(quote(q.recordClass.description)),\"type\":\(quote(q.type.description))}"
+        }.joined(separator: ",") + "]",
+      "\"answer\":" + records(m.answers),
+      "\"authority\":" + records(m.authority),
+      "\"additional\":" + records(m.additional),
+    ]
+    if let edns = m.edns {
+      fields.append(
+        "\"edns\":{\"version\":\(edns.version),\"udp\":\(edns.udpSize),\"do\":\(edns.dnssecOK)}")
+    }
+    fields += [
+      "\"server\":\(quote("\(e.server.host)#\(e.server.port)"))", "\"transport\":\(quote(e.overTCP ? "tcp" : "udp"))",
+      "\"query_time_ms\":\(e.milliseconds)", "\"msg_size\":\(e.responseBytes.count)",
+    ]
+    return "{" + fields.joined(separator: ",") + "}\n"
+  }
+
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
+
+extension String {
+  var trimmingTrailingWhitespace: String {
+    var s = Substring(self)
+    while let last = s.last, last == " " || last == "\t" { s.removeLast() }
+    return String(s)
+  }
+}

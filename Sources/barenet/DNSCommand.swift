@@ -1,0 +1,157 @@
+import ArgumentParser
+import DNS
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `barenet dns`: a DNS query client with dig's syntax and output.
+struct DNSQueryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dns",
+    abstract: "Ask a DNS server, the way dig does.",
+    discussion: """
+      barenet dns [@SERVER] [-p PORT] [-x ADDR] [-t TYPE] [-c CLASS] [-f FILE] NAME [TYPE] \
+      [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N] [+noedns] [+dnssec] \
+      [+json] [+layers] [+hex]
+
+      Without @SERVER it asks the first nameserver in /etc/resolv.conf. Answers come over UDP; \
+      a truncated answer is asked again over TCP (+tcp asks over TCP from the start). Exit \
+      status as dig: 0 for any answer (NXDOMAIN included), 9 when no server answered, 1 for \
+      usage errors. -f FILE runs one query per line concurrently over one socket.
+      """
+  )
+
+  @Argument(parsing: .captureForPassthrough, help: "dig-style arguments.")
+  var words: [String] = []
+
+  func run() throws {
+    let options: DigOptions
+    do {
+      options = try DigArguments.parse(words)
+    } catch {
+      printError("barenet dns: \(error)")
+      throw ExitCode(1)
+    }
+    let serverText = options.server ?? Resolver.systemNameserver() ?? "127.0.0.1"
+    guard let server = numericAddress(serverText, port: options.port) else {
+      printError("barenet dns: couldn't get address for '\(serverText)': not found")
+      throw ExitCode(1)
+    }
+    let resolver = Resolver(server: server, timeout: options.timeout, tries: options.tries)
+    var jobs: [(DigOptions, DigQuery)] = options.queries.map { (options, $0) }
+    if let file = options.batchFile {
+      guard let text = readTextFile(file) else {
+        printError("barenet dns: cannot read '\(file)'")
+        throw ExitCode(1)
+      }
+      for (number, line) in text.split(separator: "\n").enumerated() {
+        let lineWords = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if lineWords.isEmpty || lineWords[0].hasPrefix(";") || lineWords[0].hasPrefix("#") { continue }
+        do {
+          let lineOptions = try DigArguments.parse(lineWords, defaults: options)
+          jobs += lineOptions.queries.map { (lineOptions, $0) }
+        } catch {
+          printError("barenet dns: \(file):\(number + 1): \(error)")
+          throw ExitCode(1)
+        }
+      }
+    }
+    let commandLine = words.joined(separator: " ")
+    var failed = false
+    if options.batchFile != nil {
+      failed = runBatch(jobs, resolver: resolver, commandLine: commandLine)
+    } else {
+      for (jobOptions, query) in jobs {
+        do {
+          // For +layers, capture the link layer while the exchange runs (when allowed).
+          let capture = jobOptions.layers ? PacketCapture() : nil
+          let exchange = try resolver.resolve(
+            message(for: query, jobOptions), tcp: jobOptions.tcp, ignoreTruncation: jobOptions.ignoreTruncation)
+          let frames = capture?.drain()
+          emit(exchange, jobOptions, commandLine: commandLine, frames: frames)
+        } catch {
+          failed = true
+          print(";; \(error)")
+        }
+      }
+    }
+    if failed { throw ExitCode(9) }
+  }
+
+  /// Runs a batch concurrently over UDP (TCP ones one by one) and prints in file order.
+  private func runBatch(_ jobs: [(DigOptions, DigQuery)], resolver: Resolver, commandLine: String) -> Bool {
+    let udpJobs = jobs.indices.filter { !jobs[$0].0.tcp }
+    let batch = BatchResolver(resolver: resolver)
+    let showProgress = isatty(2) != 0
+    let udpResults = batch.run(udpJobs.map { message(for: jobs[$0].1, jobs[$0].0) }) { done, total in
+      if showProgress { printErrorInline("\r;; \(done)/\(total) answered") }
+    }
+    if showProgress { printErrorInline("\r\u{1B}[K") }
+    var results = [Result<Exchange, ResolverError>?](repeating: nil, count: jobs.count)
+    for (i, index) in udpJobs.enumerated() { results[index] = udpResults[i] }
+    var failed = false
+    for (index, (jobOptions, query)) in jobs.enumerated() {
+      let result =
+        results[index]
+        ?? Result { () throws(ResolverError) -> Exchange in
+          try resolver.resolve(message(for: query, jobOptions), tcp: true)
+        }
+      switch result {
+      case .success(let exchange): emit(exchange, jobOptions, commandLine: commandLine)
+      case .failure(let error):
+        failed = true
+        print(";; \(query.name) \(query.type): \(error)")
+      }
+    }
+    return failed
+  }
+
+  private func message(for query: DigQuery, _ options: DigOptions) -> DNSMessage {
+    var edns: EDNS?
+    if options.edns {
+      var e = EDNS(udpSize: options.bufsize)
+      e.dnssecOK = options.dnssec
+      edns = e
+    }
+    return DNSMessage.query(
+      DNSQuestion(name: query.name, type: query.type, recordClass: query.recordClass),
+      recursionDesired: options.recurse, edns: edns)
+  }
+
+  private func emit(
+    _ exchange: Exchange, _ options: DigOptions, commandLine: String, frames: [PacketCapture.Frame]? = nil
+  ) {
+    if options.json {
+      print(DigOutput.json(exchange), terminator: "")
+    } else if options.short {
+      print(DigOutput.short(exchange.response), terminator: "")
+    } else {
+      print(DigOutput.full(exchange, commandLine: commandLine), terminator: "")
+    }
+    if options.layers { print(LayerView.describe(exchange, frames: frames), terminator: "") }
+    if options.hex { print(HexDump.annotated(exchange), terminator: "") }
+  }
+
+  /// A numeric address, or a name resolved by the system (`getaddrinfo`), as dig accepts both.
+  private func numericAddress(_ text: String, port: UInt16) -> SocketAddress? {
+    if let address = try? SocketAddress(host: text, port: port) { return address }
+    var hints = addrinfo()
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    var list: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(text, nil, &hints, &list) == 0, let first = list else { return nil }
+    defer { freeaddrinfo(list) }
+    var storage = sockaddr_storage()
+    withUnsafeMutableBytes(of: &storage) { raw in
+      raw.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+    }
+    return SocketAddress(storage: storage)?.with(port: port)
+  }
+}
+
+/// Writes to standard error without a newline (progress lines).
+func printErrorInline(_ text: String) {
+  var text = text
+  text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
