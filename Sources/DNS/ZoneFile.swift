@@ -140,6 +140,7 @@ public struct ZoneFileParser {
     var result: [(Int, [Token], Bool)] = []
     var tokens: [Token] = []
     var depth = 0
+    var openedAt = 0
     var startLine = 1
     var startsWithSpace = false
     var line = 1
@@ -170,6 +171,7 @@ public struct ZoneFileParser {
       case UInt8(ascii: ";"):
         while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
       case UInt8(ascii: "("):
+        if depth == 0 { openedAt = line }
         depth += 1
         i += 1
       case UInt8(ascii: ")"):
@@ -223,7 +225,7 @@ public struct ZoneFileParser {
         tokens.append(Token(text: String(decoding: word, as: UTF8.self), quoted: false, bytes: word))
       }
     }
-    guard depth == 0 else { throw ParseError(file: file, line: line, reason: "'(' without ')'") }
+    guard depth == 0 else { throw ParseError(file: file, line: openedAt, reason: "'(' without ')'") }
     flush()
     return result
   }
