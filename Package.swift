@@ -4,7 +4,13 @@ import PackageDescription
 let package = Package(
   name: "barenet",
   products: [
-    .executable(name: "barenet", targets: ["barenet"])
+    .executable(name: "barenet", targets: ["barenet"]),
+    // The classic socket recipes as the shortest correct programs, for students (Examples/).
+    .executable(name: "tcp-server", targets: ["tcp-server"]),
+    .executable(name: "tcp-client", targets: ["tcp-client"]),
+    .executable(name: "udp-receiver", targets: ["udp-receiver"]),
+    .executable(name: "udp-sender", targets: ["udp-sender"]),
+    .executable(name: "calm-close", targets: ["calm-close"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -34,6 +40,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(name: "tcp-server", path: "Examples/tcp-server"),
+    .executableTarget(name: "tcp-client", path: "Examples/tcp-client"),
+    .executableTarget(name: "udp-receiver", path: "Examples/udp-receiver"),
+    .executableTarget(name: "udp-sender", path: "Examples/udp-sender"),
+    .executableTarget(name: "calm-close", path: "Examples/calm-close"),
     // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
     .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP", "DNS"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CTransport
 
 /// Monotonic milliseconds, for deadlines that must not jump when the wall clock is set.
 public enum MonotonicClock {

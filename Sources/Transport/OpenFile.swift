@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CTransport
 
 /// An open file descriptor for a file being sent, closed when the last reference goes.
 ///

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CTransport
 
 /// A set of event-loop threads, each running its own `Reactor`.
 ///

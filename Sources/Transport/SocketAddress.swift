@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CTransport
 
 /// An IPv4 or IPv6 socket address: what `bind`, `connect`, `accept` and `recvfrom` speak.
 ///

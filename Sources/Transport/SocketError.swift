@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CTransport
 
 /// A failed system call, with the call's name and the errno it set.
 ///

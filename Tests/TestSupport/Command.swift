@@ -45,7 +45,8 @@ public enum Command {
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { usleep(5000) }
     if process.isRunning {
-      process.terminate()
+      // SIGKILL, not SIGTERM: children inherit the test runner's blocked SIGTERM.
+      kill(process.processIdentifier, SIGKILL)
     }
     process.waitUntilExit()
     let (o, e) = collector.finish()

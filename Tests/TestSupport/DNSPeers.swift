@@ -67,7 +67,7 @@ public final class NSDServer: @unchecked Sendable {
   }
 
   /// One nsd for the whole test run, started on first use and stopped when the process exits.
-  nonisolated(unsafe) public static let shared: NSDServer = {
+  public static let shared: NSDServer = {
     let server = try! NSDServer()
     atexit { NSDServer.shared.stop() }
     return server
