@@ -86,6 +86,7 @@ final class FTPControlHandler: TCPConnectionDelegate {
       connection.input.consume(consumed)
       switch line {
       case .line(let text)?:
+        connection.trace?.event("ftp", "> " + (text.uppercased().hasPrefix("PASS ") ? "PASS ****" : text))
         guard let command = FTPCommand(line: text) else {
           run([.reply(FTPReply(500, "Syntax error, command unrecognized."))], logging: text)
           continue
@@ -149,6 +150,8 @@ final class FTPControlHandler: TCPConnectionDelegate {
 
   private func send(_ reply: FTPReply) {
     connection.write(Array(reply.wire.utf8))
+    connection.trace?.event(
+      "ftp", "< \(reply.code) \(reply.lines[0])\(reply.lines.count > 1 ? " (+\(reply.lines.count - 1) lines)" : "")")
   }
 
   // MARK: Transfers
@@ -165,18 +168,20 @@ final class FTPControlHandler: TCPConnectionDelegate {
         guard let self else { return }
         self.connector = nil
         switch result {
-        case .success(let data): self.connected(data, for: transfer)
+        case .success(let data): self.connected(data, for: transfer, how: "active: we connected to the client")
         case .failure: self.finishTransfer(.connectionFailed)
         }
       }
     } else if let passive {
-      passive.whenConnected { [weak self] data in self?.connected(data, for: transfer) }
+      passive.whenConnected { [weak self] data in
+        self?.connected(data, for: transfer, how: "passive: the client connected to us")
+      }
     } else {
       finishTransfer(.connectionFailed)
     }
   }
 
-  private func connected(_ data: TCPConnection, for transfer: DataTransfer) {
+  private func connected(_ data: TCPConnection, for transfer: DataTransfer, how: String) {
     guard self.transfer === transfer else {
       data.abort()
       return
@@ -184,6 +189,10 @@ final class FTPControlHandler: TCPConnectionDelegate {
     dataDeadline = 0
     passive?.close()
     passive = nil
+    if let trace = connection.trace?.child("data") {
+      data.trace = trace
+      trace.event("tcp", "data connection \(data.peer) ↔ \(data.local) (\(how))")
+    }
     transfer.begin(on: data)
   }
 

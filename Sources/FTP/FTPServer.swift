@@ -15,6 +15,8 @@ public struct FTPServerConfiguration: Sendable {
   public var maxSessions = 200
   /// Where command and transfer log lines go; nil for none.
   public var log: LogSink? = .standardOutput
+  /// Where `--trace` lines go; nil for no tracing.
+  public var trace: LogSink?
 
   public init(root: String) {
     self.root = root
@@ -50,6 +52,11 @@ public final class FTPServer {
         connection: connection, jail: jail, configuration: configuration, sessions: sessions, log: log)
     }
     reactor.afterBatch.append { log.flush() }
+    if let sink = configuration.trace {
+      let traceLog = LineLog(sink: sink)
+      tcp.tracer = { traceLog.append($0) }
+      reactor.afterBatch.append { traceLog.flush() }
+    }
   }
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let sessions finish.

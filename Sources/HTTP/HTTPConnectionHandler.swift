@@ -97,6 +97,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
           peer: connection.peer.host, date: dates.logDate, requestLine: requestLine, status: response.status.code,
           bytes: withBody ? response.contentLength : 0, referer: request?.referer, userAgent: request?.userAgent))
     }
+    connection.trace?.event(
+      "http",
+      "\(requestLine == "-" ? "(malformed request)" : "\"" + requestLine + "\"") → \(response.status), "
+        + "\(withBody ? response.contentLength : 0) body bytes\(close ? "; closing after it" : "")")
     if close { connection.closeAfterWrites() }
   }
 

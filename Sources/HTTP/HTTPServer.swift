@@ -8,6 +8,8 @@ public struct HTTPServerConfiguration: Sendable {
   public var maxConnections = 10_000
   /// Where access log lines go; nil for none.
   public var log: LogSink? = .standardOutput
+  /// Where `--trace` lines go; nil for no tracing.
+  public var trace: LogSink?
 
   public init(files: FileServerOptions) {
     self.files = files
@@ -33,6 +35,11 @@ public final class HTTPServer {
       return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts)
     }
     reactor.afterBatch.append { log.flush() }
+    if let sink = configuration.trace {
+      let traceLog = LineLog(sink: sink)
+      tcp.tracer = { traceLog.append($0) }
+      reactor.afterBatch.append { traceLog.flush() }
+    }
   }
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let connections finish.

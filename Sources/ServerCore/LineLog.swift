@@ -8,6 +8,8 @@ public struct LogSink: Sendable {
 
   /// Standard output.
   public static let standardOutput = LogSink(descriptor: 1)
+  /// Standard error (where `--trace` goes, apart from the access log).
+  public static let standardError = LogSink(descriptor: 2)
 
   /// Opens (creating if needed) `path` for appending; nil if it cannot be opened.
   public static func file(_ path: String) -> LogSink? {

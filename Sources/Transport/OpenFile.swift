@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// An open file descriptor for a file being sent, closed when the last reference goes.
 ///

@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// A set of event-loop threads, each running its own `Reactor`.
 ///

@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// An IPv4 or IPv6 socket address: what `bind`, `connect`, `accept` and `recvfrom` speak.
 ///

@@ -66,6 +66,8 @@ public final class TCPConnection: ReadinessHandler {
   public private(set) var bytesSent = 0
   /// When the connection was accepted (reactor milliseconds).
   public let openedAt: Int64
+  /// Where `--trace` lines for this connection go, if tracing.
+  public var trace: ConnectionTrace?
   /// With output queued, the connection is cut after this long without any of it being taken
   /// by the peer (a client that stopped reading).
   public var writeStallMilliseconds: Int64 = 60_000
@@ -176,9 +178,11 @@ public final class TCPConnection: ReadinessHandler {
     }
     if n < 0 {
       if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+      trace?.event("tcp", "writev failed: \(SocketError.last("writev"))")
       abort()
       return -1
     }
+    trace?.event("tcp", "send \(n) bytes (writev of \(arrays.count) buffer\(arrays.count == 1 ? "" : "s"))")
     advance(by: n)
     return n
   }
@@ -194,6 +198,7 @@ public final class TCPConnection: ReadinessHandler {
       abort()
       return -1
     }
+    if n > 0 { trace?.event("tcp", "send \(n) bytes (sendfile)") }
     if n == 0 {
       // The file shrank under us: the promised length can no longer be sent. Cut the connection
       // so the client sees a short body, never a wrong one.
@@ -248,6 +253,7 @@ public final class TCPConnection: ReadinessHandler {
       return
     }
     shutdown(socket.descriptor, Int32(SHUT_WR))
+    trace?.event("tcp", "shutdown(SHUT_WR): our side is done sending; draining until the peer closes")
     state = .lingering(until: reactor.now + Self.lingerMilliseconds)
     readingPaused = false
     updateInterest()
@@ -263,6 +269,7 @@ public final class TCPConnection: ReadinessHandler {
     state = .closed
     reactor.unregister(socket.descriptor)
     socket.close()
+    trace?.event("tcp", "close after \(reactor.now - openedAt)ms: \(bytesReceived) bytes in, \(bytesSent) bytes out")
     queue.removeAll()
     queueHead = 0
     queuedBytes = 0
@@ -299,10 +306,12 @@ public final class TCPConnection: ReadinessHandler {
     }
     if n > 0 {
       bytesReceived += n
+      trace?.event("tcp", "recv \(n) bytes")
       return true
     }
     if n == 0 {
       reachedEOF = true
+      trace?.event("tcp", "recv 0: the peer shut down its sending side (EOF)")
       return false
     }
     if errno == EAGAIN || errno == EWOULDBLOCK { return true }

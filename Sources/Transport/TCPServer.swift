@@ -1,4 +1,5 @@
 import CTransport
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -25,6 +26,10 @@ public final class TCPServer: ReadinessHandler {
   public var onIdleAfterStop: (() -> Void)?
   /// Called with a message when accepting fails (EMFILE and the like).
   public var onError: ((SocketError) -> Void)?
+  /// With `--trace`: where each connection's trace lines go, and the tag for their numbers.
+  public var tracer: ((String) -> Void)?
+  /// Numbers connections across all servers and loops, so trace labels never repeat.
+  private static let connectionNumbers = Atomic<Int>(0)
 
   /// Registers `listener` with `reactor` and starts accepting.
   public init(
@@ -68,6 +73,12 @@ public final class TCPServer: ReadinessHandler {
       try? socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
       do {
         let connection = try TCPConnection(socket: socket, peer: peer, reactor: reactor)
+        if let tracer {
+          let number = Self.connectionNumbers.add(1, ordering: .relaxed).newValue
+          let trace = ConnectionTrace(label: "#\(number)", write: tracer)
+          trace.event("tcp", "accept: \(peer) → \(connection.local) (a new socket, fd \(socket.descriptor))")
+          connection.trace = trace
+        }
         let delegate = ClosingObserver(server: self, inner: makeDelegate(connection))
         connection.delegate = delegate
         connections[socket.descriptor] = connection

@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// A pthread mutex, for the little state shared between threads at start and stop.
 final class Mutex: @unchecked Sendable {

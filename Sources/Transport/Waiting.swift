@@ -1,7 +1,8 @@
+import CTransport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import CTransport
 
 /// Waiting on one socket, for clients that do one thing at a time (the DNS client): `poll`
 /// with a timeout instead of a reactor.

@@ -40,8 +40,9 @@ struct FTPOptions: ParsableArguments {
   }
 
   /// The server configuration these options describe.
-  func configuration(root: String, dotfiles: Bool, log: LogSink?) throws -> FTPServerConfiguration {
+  func configuration(root: String, dotfiles: Bool, log: LogSink?, trace: Bool) throws -> FTPServerConfiguration {
     var configuration = FTPServerConfiguration(root: root)
+    configuration.trace = trace ? .standardError : nil
     configuration.passivePorts = try passivePorts()
     configuration.idleTimeout = Int64(idleTimeout)
     configuration.maxSessions = maxSessions
@@ -112,6 +113,9 @@ struct FTPServeCommand: ParsableCommand {
   @Flag(help: "Write no log.")
   var quiet = false
 
+  @Flag(help: "Trace every session on standard error: socket events, commands and replies, data connections.")
+  var trace = false
+
   @Option(help: "Event-loop threads (default: one per core).")
   var threads: Int?
 
@@ -119,7 +123,8 @@ struct FTPServeCommand: ParsableCommand {
     try runServers { launch in
       if let threads { launch.threads = threads }
       try launch.ftp(
-        dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput)
+        dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput,
+        trace: trace)
     }
   }
 }

@@ -60,7 +60,8 @@ struct ServeCommand: ParsableCommand {
     try runServers { launch in
       try launch.http(dir: dir, port: httpPort, bind: bind, options: http)
       let log = try http.configuration(root: dir).log
-      try launch.ftp(dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log)
+      try launch.ftp(
+        dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log, trace: http.trace)
     }
   }
 }

@@ -13,6 +13,9 @@ struct HTTPOptions: ParsableArguments {
   @Flag(help: "Write no access log.")
   var quiet = false
 
+  @Flag(help: "Trace every connection on standard error: socket events and HTTP requests, one line each.")
+  var trace = false
+
   @Option(help: ArgumentHelp("Append the access log to FILE instead of standard output.", valueName: "FILE"))
   var log: String?
 
@@ -33,6 +36,7 @@ struct HTTPOptions: ParsableArguments {
     var configuration = HTTPServerConfiguration(files: files)
     configuration.maxConnections = maxConnections
     configuration.timeouts.idle = Int64(keepAliveTimeout) * 1000
+    configuration.trace = trace ? .standardError : nil
     if quiet {
       configuration.log = nil
     } else if let log {

@@ -38,9 +38,11 @@ struct Launch {
   }
 
   /// Adds the FTP server.
-  mutating func ftp(dir: String, port: Int, bind: String, options: FTPOptions, dotfiles: Bool, log: LogSink?) throws {
+  mutating func ftp(
+    dir: String, port: Int, bind: String, options: FTPOptions, dotfiles: Bool, log: LogSink?, trace: Bool
+  ) throws {
     let root = try checkedFolder(dir)
-    let configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log)
+    let configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log, trace: trace)
     let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
     let sessions = SessionCounter()
     banners.append("barenet: serving \(root) over FTP at \(url(listeners[0].address, scheme: "ftp"))")

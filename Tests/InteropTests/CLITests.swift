@@ -140,6 +140,37 @@ import Transport
     #expect(empty.err.contains("no password"))
   }
 
+  @Test func traceShowsTransportAndApplicationEvents() throws {
+    let probe = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
+    let port = probe.address.port
+    probe.close()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Command.barenet)
+    process.arguments = [
+      "serve", Fixture.packageRoot.path + "/fixtures/site", "--http-port", "\(port)",
+      "--ftp-port", "\(try freeLoopbackPort())", "--trace", "--quiet",
+    ]
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = Pipe()
+    try process.run()
+    var fetched = false
+    for _ in 0..<100 where !fetched {
+      fetched = try Command.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)/hello.txt"]).status == 0
+      if !fetched { usleep(50_000) }
+    }
+    usleep(300_000)
+    process.terminate()
+    process.waitUntilExit()
+    let trace = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    for event in [
+      "tcp  accept: 127.0.0.1:", "tcp  recv ", "http \"GET /hello.txt HTTP/1.1\" → 200 OK", "tcp  send ",
+      "close after",
+    ] {
+      #expect(trace.contains(event), "\(event)\n\(trace)")
+    }
+  }
+
   @Test func helpReadsLikeAManPage() throws {
     let r = try barenet(["http", "--help"])
     #expect(r.status == 0)

@@ -27,7 +27,8 @@ import Testing
       line += chunk
     }
     let text = String(decoding: line, as: UTF8.self)
-    guard let port = UInt16(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+    guard let port = UInt16(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    else {
       kill(process.processIdentifier, SIGKILL)
       throw Command.NotFound(program: "\(name) printing its port (got '\(text)')")
     }
