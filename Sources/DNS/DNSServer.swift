@@ -20,7 +20,7 @@ public final class DNSServer {
     tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: 1000) { _ in
       DNSOverTCP(responder: responder, log: log)
     }
-    reactor.afterBatch.append { log.flush() }
+    tcp.attach(log: log, trace: nil, on: reactor)
   }
 
   /// How this server stops within a `ReactorGroup`.

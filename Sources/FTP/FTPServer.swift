@@ -51,16 +51,11 @@ public final class FTPServer {
       FTPControlHandler(
         connection: connection, jail: jail, configuration: configuration, sessions: sessions, log: log)
     }
-    reactor.afterBatch.append { log.flush() }
-    if let sink = configuration.trace {
-      let traceLog = LineLog(sink: sink)
-      tcp.tracer = { traceLog.append($0) }
-      reactor.afterBatch.append { traceLog.flush() }
-    }
+    tcp.attach(log: log, trace: configuration.trace, on: reactor)
   }
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let sessions finish.
   public var shutdown: ReactorGroup.Shutdown {
-    tcp.shutdown { [log] in log.flush() }
+    tcp.shutdown(flushing: log)
   }
 }
