@@ -27,6 +27,18 @@ public final class FileService {
   public let options: FileServerOptions
   public let resolver: PathResolver
   private let gzipCache = GzipCache()
+  /// Header values that depend only on a file's identity, kept per real path and checked
+  /// against inode, size and modification time on every use.
+  private var facts: [String: FileFacts] = [:]
+
+  struct FileFacts {
+    var inode: UInt64
+    var size: Int
+    var mtimeNanoseconds: Int
+    var validators: Validators
+    var lastModified: String
+    var type: String
+  }
 
   /// Files up to this size are read into memory and sent with the head in one `writev`;
   /// larger ones go by `sendfile`.
@@ -108,8 +120,9 @@ public final class FileService {
   /// Plans a file response: validators, conditionals, gzip or precompressed copy, ranges.
   private func respondWithFile(_ request: Request, file: OpenFile, info: stat, path: String) -> Response {
     let size = Int(info.st_size)
-    let type = MIMETypes.type(forName: path)
-    let validators = Self.validators(info)
+    let known = self.facts(path, info)
+    let type = known.type
+    let validators = known.validators
     let compressible = MIMETypes.isCompressible(type)
     var response = Response(status: .ok, headers: [("Content-Type", type)])
 
@@ -120,9 +133,9 @@ public final class FileService {
       encoded = precompressed(path, original: info) ?? compressedOnTheFly(file, path: path, info: info)
     }
     let chosen = encoded?.validators ?? validators
-    response.headers += [
-      ("Last-Modified", HTTPDate.format(chosen.lastModified)), ("ETag", chosen.etag),
-    ]
+    let lastModified =
+      chosen.lastModified == validators.lastModified ? known.lastModified : HTTPDate.format(chosen.lastModified)
+    response.headers += [("Last-Modified", lastModified), ("ETag", chosen.etag)]
     if encoded == nil { response.headers.append(("Accept-Ranges", "bytes")) }
     if compressible { response.headers.append(("Vary", "Accept-Encoding")) }
 
@@ -201,6 +214,23 @@ public final class FileService {
     }
     guard let data else { return nil }
     return (.bytes(data), Self.validators(info, suffix: "-gz"))
+  }
+
+  /// The cached header values for the file at `path`, recomputed when the file changed.
+  private func facts(_ path: String, _ info: stat) -> FileFacts {
+    let mtime = Self.nanoseconds(info.st_mtim)
+    if let hit = facts[path], hit.inode == UInt64(info.st_ino), hit.size == Int(info.st_size),
+      hit.mtimeNanoseconds == mtime
+    {
+      return hit
+    }
+    let validators = Self.validators(info)
+    let fresh = FileFacts(
+      inode: UInt64(info.st_ino), size: Int(info.st_size), mtimeNanoseconds: mtime, validators: validators,
+      lastModified: HTTPDate.format(validators.lastModified), type: MIMETypes.type(forName: path))
+    if facts.count >= 4096 { facts.removeAll(keepingCapacity: true) }
+    facts[path] = fresh
+    return fresh
   }
 
   /// A strong ETag from the modification time in nanoseconds and the size, and Last-Modified.

@@ -50,24 +50,43 @@ public struct Response {
   }
 
   /// Serializes the status line and header fields, adding Date, Server, Content-Length and
-  /// Connection, and ending with the blank line.
+  /// Connection, and ending with the blank line. Built as bytes in one buffer: this runs for
+  /// every response.
   ///
   /// - Parameters:
   ///   - date: the current IMF-fixdate.
   ///   - connection: the Connection value to send, if any ("close", "keep-alive").
   public func serializedHead(date: String, connection: String?) -> [UInt8] {
-    var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nDate: \(date)\r\nServer: barenet\r\n"
+    var out: [UInt8] = []
+    out.reserveCapacity(256)
+    func add(_ text: String) {
+      var text = text
+      text.withUTF8 { out.append(contentsOf: $0) }
+    }
+    add("HTTP/1.1 ")
+    add(String(status.code))
+    out.append(UInt8(ascii: " "))
+    add(status.reason)
+    add("\r\nDate: ")
+    add(date)
+    add("\r\nServer: barenet\r\n")
     for field in headers {
-      text += field.name
-      text += ": "
-      text += field.value
-      text += "\r\n"
+      add(field.name)
+      add(": ")
+      add(field.value)
+      add("\r\n")
     }
     if status.code != 304 && status.code != 204 && status.code >= 200 {
-      text += "Content-Length: \(contentLength)\r\n"
+      add("Content-Length: ")
+      add(String(contentLength))
+      add("\r\n")
     }
-    if let connection { text += "Connection: \(connection)\r\n" }
-    text += "\r\n"
-    return Array(text.utf8)
+    if let connection {
+      add("Connection: ")
+      add(connection)
+      add("\r\n")
+    }
+    add("\r\n")
+    return out
   }
 }

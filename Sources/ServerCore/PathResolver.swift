@@ -26,8 +26,12 @@ public struct PathResolver: Sendable {
     case outside
   }
 
+  /// The root with a final "/", the prefix every path inside it starts with.
+  private let rootPrefix: [UInt8]
+
   public init(root: String, allowDotfiles: Bool) {
     self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    rootPrefix = Array((self.root == "/" ? "/" : self.root + "/").utf8)
     self.allowDotfiles = allowDotfiles
   }
 
@@ -64,10 +68,12 @@ public struct PathResolver: Sendable {
     let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw errno == EACCES ? .outside : .notFound }
     let file = OpenFile(adopting: fd)
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
-    guard n > 0 else { throw .notFound }
-    let real = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let real = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX)) { buffer -> String? in
+      let n = readlink("/proc/self/fd/\(fd)", buffer.baseAddress!, buffer.count)
+      guard n > 0 else { return nil }
+      return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<n]), as: UTF8.self)
+    }
+    guard let real else { throw .notFound }
     try check(real)
     return (file, real)
   }
@@ -83,11 +89,20 @@ public struct PathResolver: Sendable {
 
   /// Refuses a real (symlink-free) path outside the root, or hidden inside it.
   private func check(_ real: String) throws(Refusal) {
-    guard real == root || real.hasPrefix(root == "/" ? "/" : root + "/") else { throw .outside }
-    if !allowDotfiles && real.count > root.count {
-      // A symlink inside the root may point at a hidden name inside the root.
-      let inside = real.dropFirst(root == "/" ? 1 : root.count + 1)
-      if inside.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { throw .notFound }
+    if real == root { return }
+    var real = real
+    let hidden = real.withUTF8 { bytes -> Bool? in
+      guard bytes.starts(with: rootPrefix) else { return nil }
+      // A symlink inside the root may point at a hidden name inside the root: look for a name
+      // that starts with "." after the root.
+      var previous = UInt8(ascii: "/")
+      for b in bytes[rootPrefix.count...] {
+        if previous == UInt8(ascii: "/") && b == UInt8(ascii: ".") { return true }
+        previous = b
+      }
+      return false
     }
+    guard let hidden else { throw .outside }
+    if hidden && !allowDotfiles { throw .notFound }
   }
 }
