@@ -74,7 +74,7 @@ public final class FileService {
     if request.path == "*" { return .error(.badRequest) }
     let opened: (file: OpenFile, real: String)
     do {
-      opened = try resolver.open(resolver.path(of: try resolver.segments(of: request.path)))
+      opened = try resolver.open(try resolver.fileSystemPath(of: request.path))
     } catch .malformed {
       return .error(.badRequest)
     } catch .outside {

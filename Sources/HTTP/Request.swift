@@ -78,9 +78,9 @@ public struct Request: Equatable, Sendable {
     self.method = method
     self.target = target
     self.minorVersion = minorVersion
-    if let mark = target.firstIndex(of: "?") {
+    if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
       path = String(target[..<mark])
-      query = String(target[target.index(after: mark)...])
+      query = String(target[target.utf8.index(after: mark)...])
     } else {
       path = target
     }

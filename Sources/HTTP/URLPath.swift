@@ -1,6 +1,28 @@
 import ServerCore
 
 extension PathResolver {
+  /// The file-system path for a request path, checked as text (see `segments(of:)`).
+  ///
+  /// A path with no escapes, no empty segment and no segment starting with "." ("/a/b.txt") is
+  /// already normal and visible, so it maps onto the root as it is; others are decoded and
+  /// normalised segment by segment.
+  public func fileSystemPath(of urlPath: String) throws(Refusal) -> String {
+    var simple = true
+    var previous: UInt8 = 0
+    for b in urlPath.utf8 {
+      if b == UInt8(ascii: "%") || (previous == UInt8(ascii: "/") && (b == UInt8(ascii: "/") || b == UInt8(ascii: ".")))
+      {
+        simple = false
+        break
+      }
+      previous = b
+    }
+    if simple && urlPath.utf8.first == UInt8(ascii: "/") {
+      return urlPath == "/" ? root : (root == "/" ? urlPath : root + urlPath)
+    }
+    return path(of: try segments(of: urlPath))
+  }
+
   /// The decoded, normalised segments of a request path ("/a/./b/../c%20d" → ["a", "c d"]).
   ///
   /// Each segment is percent-decoded on its own, so `%2f` cannot forge a separator and

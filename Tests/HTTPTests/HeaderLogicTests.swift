@@ -170,6 +170,16 @@ import Testing
     #expect(throws: PathResolver.Refusal.malformed) { try resolver.segments(of: "/%ff%fe") }
   }
 
+  @Test func fileSystemPathsTakeTheFastWayOnlyWhenSafe() throws {
+    #expect(try resolver.fileSystemPath(of: "/") == "/srv")
+    #expect(try resolver.fileSystemPath(of: "/a/b.txt") == "/srv/a/b.txt")
+    #expect(try resolver.fileSystemPath(of: "/a/../../etc/passwd") == "/srv/etc/passwd")
+    #expect(try resolver.fileSystemPath(of: "//etc/passwd") == "/srv/etc/passwd")
+    #expect(try resolver.fileSystemPath(of: "/a%20b") == "/srv/a b")
+    #expect(throws: PathResolver.Refusal.notFound) { try resolver.fileSystemPath(of: "/.env") }
+    #expect(throws: PathResolver.Refusal.malformed) { try resolver.fileSystemPath(of: "/a%2f..%2f..") }
+  }
+
   @Test func hidesDotfilesUnlessAllowed() throws {
     #expect(throws: PathResolver.Refusal.notFound) { try resolver.segments(of: "/.git/config") }
     #expect(throws: PathResolver.Refusal.notFound) { try resolver.segments(of: "/%2egit") }
