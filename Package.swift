@@ -45,6 +45,13 @@ let package = Package(
     .executableTarget(name: "udp-receiver", path: "Examples/udp-receiver"),
     .executableTarget(name: "udp-sender", path: "Examples/udp-sender"),
     .executableTarget(name: "calm-close", path: "Examples/calm-close"),
+    // Fuzz targets (scripts/fuzz builds them with -sanitize=fuzzer; a plain build replays inputs).
+    .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+    .executableTarget(name: "fuzz-http", dependencies: ["HTTP", "FuzzSupport"], path: "Fuzz/fuzz-http"),
+    .executableTarget(name: "fuzz-ftp", dependencies: ["FTP", "FuzzSupport"], path: "Fuzz/fuzz-ftp"),
+    .executableTarget(name: "fuzz-dns", dependencies: ["DNS", "FuzzSupport"], path: "Fuzz/fuzz-dns"),
+    .executableTarget(name: "fuzz-zone", dependencies: ["DNS", "FuzzSupport"], path: "Fuzz/fuzz-zone"),
+    .executableTarget(name: "fuzz-users", dependencies: ["FTP", "FuzzSupport"], path: "Fuzz/fuzz-users"),
     // Helpers shared by the test targets: fixtures, an in-process server, a raw socket client.
     .target(name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP", "DNS"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),

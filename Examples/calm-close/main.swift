@@ -38,11 +38,14 @@ if arguments.count >= 2 && arguments[1] == "server" {
   setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
   var a = address("127.0.0.1", port)
   let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-  guard withUnsafePointer(to: &a, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, size) } }) == 0
+  guard
+    withUnsafePointer(to: &a, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, size) } }) == 0
   else { fail("bind") }
   guard listen(server, 4) == 0 else { fail("listen") }
   var length = size
-  _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &length) } }
+  _ = withUnsafeMutablePointer(to: &a) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &length) }
+  }
   print("listening on port \(UInt16(bigEndian: a.sin_port))")
   fflush(nil)  // print is buffered when stdout is a pipe; let the reader see it now
   let client = accept(server, nil, nil)
@@ -60,7 +63,8 @@ if arguments.count >= 2 && arguments[1] == "server" {
   let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
   var a = address(arguments[2], port)
   let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-  guard withUnsafePointer(to: &a, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }) == 0
+  guard
+    withUnsafePointer(to: &a, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }) == 0
   else { fail("connect") }
   let message = Array(String(repeating: "calm ", count: 1000).utf8)
   _ = send(fd, message, message.count, Int32(MSG_NOSIGNAL))

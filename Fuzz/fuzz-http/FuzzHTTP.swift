@@ -1,0 +1,38 @@
+// Fuzz target: the HTTP request parser and the range/conditional header logic.
+// Built with -sanitize=fuzzer by scripts/fuzz; a plain build replays files given as arguments.
+import FuzzSupport
+import HTTP
+
+/// Feeds one input to the parser in pieces, as a connection would, and to the header logic.
+func fuzzOne(_ data: UnsafeRawBufferPointer) {
+  var parser = RequestParser()
+  var buffer = Array(data)
+  var rounds = 0
+  while !buffer.isEmpty && rounds < 10_000 {
+    rounds += 1
+    let (event, consumed) = buffer.withUnsafeBytes { parser.parse($0) }
+    buffer.removeFirst(min(consumed, buffer.count))
+    if case .error = event { break }
+    if case .request(let request) = event {
+      if let range = request.range { _ = Ranges.evaluate(range, size: 1000) }
+      _ = Conditional.evaluate(request, Validators(etag: "\"x\"", lastModified: 1000))
+      if let value = request.ifRange { _ = Conditional.ifRangeHolds(value, Validators(etag: "\"x\"", lastModified: 1)) }
+      _ = ContentCoding.acceptsGzip(request.acceptEncoding)
+    }
+    if event == .needMore && consumed == 0 { break }
+  }
+}
+
+#if FUZZING
+  /// libFuzzer calls this for every input it makes up.
+  @_cdecl("LLVMFuzzerTestOneInput")
+  func fuzzTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    fuzzOne(UnsafeRawBufferPointer(start: start, count: count))
+    return 0
+  }
+#else
+  @main
+  struct Replay {
+    static func main() { replayFiles(fuzzOne) }
+  }
+#endif
