@@ -67,7 +67,7 @@ public final class FileService {
     case .options:
       return Response(status: .noContent, headers: [("Allow", Self.allow)])
     case .other:
-      return .error(.notImplemented)
+      return .error(.unimplemented)
     default:
       return .error(.methodNotAllowed, [("Allow", Self.allow)])
     }

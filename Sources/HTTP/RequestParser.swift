@@ -267,7 +267,7 @@ public struct RequestParser: Sendable {
         return .failure(HTTPError(.badRequest, "Transfer-Encoding must end with chunked"))
       }
       guard codings.allSatisfy({ $0 == "chunked" }), codings.count == 1 else {
-        return .failure(HTTPError(.notImplemented, "unsupported transfer coding"))
+        return .failure(HTTPError(.unimplemented, "unsupported transfer coding"))
       }
       request.framing = .chunked
       state = .chunkSize

@@ -29,7 +29,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let expectationFailed = Status(417, "Expectation Failed")
   public static let headerFieldsTooLarge = Status(431, "Request Header Fields Too Large")
   public static let internalServerError = Status(500, "Internal Server Error")
-  public static let notImplemented = Status(501, "Not Implemented")
+  public static let unimplemented = Status(501, "Not Implemented")
   public static let serviceUnavailable = Status(503, "Service Unavailable")
   public static let versionNotSupported = Status(505, "HTTP Version Not Supported")
 }

@@ -127,7 +127,7 @@ import Testing
     #expect(post.status == .methodNotAllowed)
     #expect(post.header("Allow") == "GET, HEAD, OPTIONS")
     #expect(get("/", method: .delete).status == .methodNotAllowed)
-    #expect(get("/", method: .other("BREW")).status == .notImplemented)
+    #expect(get("/", method: .other("BREW")).status == .unimplemented)
   }
 
   @Test func missingIs404() {
