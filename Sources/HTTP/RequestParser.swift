@@ -352,9 +352,10 @@ public struct RequestParser: Sendable {
         var digits = 0
         var i = index
         while i < newline, let d = hexValue(bytes[i]) {
+          // Checked before multiplying: a 16th hex digit could overflow Int.
+          if digits == 15 { return fail(.contentTooLarge, "chunk too large") }
           size = size * 16 + d
           digits += 1
-          if digits > 15 { return fail(.contentTooLarge, "chunk too large") }
           i += 1
         }
         // Anything after the digits must be an extension (";...") or the line end.

@@ -132,6 +132,13 @@ func errorStatus(_ text: String, limits: RequestParser.Limits = .init()) -> Int?
     }
   }
 
+  @Test func hugeChunkSizesAreRefusedWithoutOverflow() {
+    // Found by fuzz-http: sixteen hex digits overflowed Int while being read.
+    let head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+    #expect(errorStatus(head + "858888888888888888888888\r\n") == 413)
+    #expect(errorStatus(head + "ffffffffffffffff\r\n") == 413)
+  }
+
   @Test func malformedChunksAre400() {
     let head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
     #expect(errorStatus(head + "zz\r\n") == 400)
