@@ -218,6 +218,17 @@ public enum RecordData {
       let value = try r.take(Int(try r.u16()))
       let name = svcKeys[key] ?? "key\(key)"
       var v = WireReader(value)
+      // Values of the wrong size make the whole record unreadable: it is shown as \# LEN HEX.
+      let sizeOK: Bool
+      switch key {
+      case 0: sizeOK = !value.isEmpty && value.count % 2 == 0
+      case 2: sizeOK = value.isEmpty
+      case 3: sizeOK = value.count == 2
+      case 4: sizeOK = !value.isEmpty && value.count % 4 == 0
+      case 6: sizeOK = !value.isEmpty && value.count % 16 == 0
+      default: sizeOK = true
+      }
+      guard sizeOK else { throw .badRecordData(type: 64, at: r.offset) }
       switch key {
       case 0:
         let keys = try (0..<value.count / 2).map { _ throws(DNSWireError) in

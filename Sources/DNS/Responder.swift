@@ -35,9 +35,11 @@ public final class Responder: Sendable {
     var existing: Set<DNSName> = []
     for zone in zones {
       for record in zone.records {
-        var labels = record.name.labels
-        while labels.count >= zone.origin.labels.count {
-          existing.insert(DNSName(labels: labels))
+        // The owner and every name between it and the apex (records are inside the zone).
+        var labels = record.name.labels[...]
+        while true {
+          existing.insert(DNSName(labels: Array(labels)))
+          if labels.count <= zone.origin.labels.count { break }
           labels.removeFirst()
         }
       }

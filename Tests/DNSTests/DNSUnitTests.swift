@@ -125,6 +125,12 @@ import Testing
     #expect(record(.txt, [3] + Array("a\"b".utf8) + [2, 0x5C, 0xFF]) == "\"a\\\"b\" \"\\\\\\255\"")
   }
 
+  @Test func malformedSvcParamsFallBackToRFC3597() {
+    // Found by fuzz-dns: an ipv4hint of 3 bytes made presentation index past the end.
+    let rdata: [UInt8] = [0, 1, 0, 0, 4, 0, 3, 192, 0, 2]
+    #expect(record(.svcb, rdata) == "\\# 10 0001000004000" + "3C00002")
+  }
+
   @Test func unknownTypesUseRFC3597() {
     #expect(record(RecordType(65534), [10, 0, 0, 1]) == "\\# 4 0A000001")
     #expect(RecordType(65534).description == "TYPE65534")
@@ -211,6 +217,14 @@ import Testing
     #expect(zone.records[3].presentation == "ns.example.org.")
     #expect(zone.records[4].presentation == "\"with ; semicolon\" \"plain\"")
     #expect(zone.records[0].presentation == "ns.example.org. hostmaster.example.org. 1 7200 900 1209600 300")
+  }
+
+  @Test func aRootZoneLoads() throws {
+    // Found by fuzz-zone: a zone whose origin is the root crashed the responder's set-up.
+    let zone = try parser.parse("$ORIGIN .\n$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\nx. IN A 192.0.2.1\n")
+    let responder = Responder(zones: [zone])
+    let query = DNSMessage.query(DNSQuestion(name: try DNSName(parsing: "x."), type: .a))
+    #expect(responder.respond(to: query.encoded(), overUDP: true) != nil)
   }
 
   @Test func errorsNameTheLine() {
