@@ -455,8 +455,7 @@ public final class FTPSession {
     guard let segments = try? files.resolve(argument), let opened = try? files.open(segments) else {
       return reply(550, "No such file or directory.")
     }
-    var f = FileFacts(name: VirtualFileSystem.display(segments), info: opened.info)
-    f.name = VirtualFileSystem.display(segments)
+    let f = FileFacts(name: VirtualFileSystem.display(segments), info: opened.info)
     return [.reply(FTPReply(250, first: "Listing \(f.name)", body: [" " + facts(f)], last: "End"))]
   }
 
