@@ -170,25 +170,31 @@ public struct DNSMessage: Equatable, Sendable {
 
   /// The message in wire format, names compressed.
   public func encoded() -> [UInt8] {
+    // Each section holds at most 65535 entries on the wire; more are never written.
+    let questions = self.questions.prefix(65535)
+    let answers = self.answers.prefix(65535)
+    let authority = self.authority.prefix(65535)
+    let additional = (self.additional + (edns.map { [$0.record] } ?? [])).prefix(65535)
     var w = WireWriter()
     w.u16(header.id)
     w.u16(header.flags)
     w.u16(UInt16(questions.count))
     w.u16(UInt16(answers.count))
     w.u16(UInt16(authority.count))
-    w.u16(UInt16(additional.count + (edns == nil ? 0 : 1)))
+    w.u16(UInt16(additional.count))
     for q in questions {
       w.name(q.name)
       w.u16(q.type.rawValue)
       w.u16(q.recordClass.rawValue)
     }
-    for record in answers + authority + additional + (edns.map { [$0.record] } ?? []) {
+    for record in answers + authority + additional {
       w.name(record.name)
       w.u16(record.type.rawValue)
       w.u16(record.recordClass.rawValue)
       w.u32(record.ttl)
-      w.u16(UInt16(record.rdata.count))
-      w.append(record.rdata)
+      let rdata = record.rdata.prefix(65535)  // longer RDATA cannot exist on the wire
+      w.u16(UInt16(rdata.count))
+      w.append(Array(rdata))
     }
     return w.bytes
   }

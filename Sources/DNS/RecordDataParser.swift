@@ -43,7 +43,9 @@ extension RecordData {
     if let first = t.first, first.text == "\\#", !first.quoted {
       t.removeFirst()
       let length: Int = try number("length", Int.self)
-      guard let data = hexBytes(rest()), data.count == length else { throw fail("\\# data does not match its length") }
+      guard let data = hexBytes(rest()), data.count == length, length <= 65535 else {
+        throw fail("\\# data does not match its length")
+      }
       return data
     }
     switch type {
@@ -136,6 +138,7 @@ extension RecordData {
         params.append(try svcParam(token))
       }
       for (key, value) in params.sorted(by: { $0.0 < $1.0 }) {
+        guard value.count <= 65535 else { throw fail("a SvcParam value is longer than 65535 bytes") }
         w.u16(key)
         w.u16(UInt16(value.count))
         w.append(value)
@@ -144,6 +147,7 @@ extension RecordData {
       throw fail("write this type as \\# LENGTH HEX (RFC 3597)")
     }
     guard t.isEmpty else { throw fail("unexpected '\(t.first!.text)'") }
+    guard w.bytes.count <= 65535 else { throw fail("the data is longer than 65535 bytes") }
     return w.bytes
   }
 
@@ -174,6 +178,7 @@ extension RecordData {
       }
     case 1:
       for id in value.split(separator: ",") {
+        guard id.utf8.count <= 255 else { throw ParseError(reason: "an alpn id is longer than 255 bytes") }
         w.u8(UInt8(id.utf8.count))
         w.append(Array(id.utf8))
       }

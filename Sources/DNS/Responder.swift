@@ -73,18 +73,19 @@ public final class Responder: Sendable {
     var response = answer(question, header: message.header)
     if message.edns != nil { response.edns = EDNS(udpSize: UInt16(Self.maximumUDPSize)) }
     var bytes = response.encoded()
-    if overUDP {
-      let limit =
-        message.edns.map { min(max(Int($0.udpSize), Self.classicUDPSize), Self.maximumUDPSize) } ?? Self.classicUDPSize
-      if bytes.count > limit {
-        // Too big for this client over UDP: send the header and question with TC set, so it
-        // retries over TCP (RFC 1035 §4.2.1, RFC 7766).
-        response.header.truncated = true
-        response.answers = []
-        response.authority = []
-        response.additional = []
-        bytes = response.encoded()
-      }
+    // Over TCP the 2-byte length prefix caps a message at 65535 bytes.
+    let limit =
+      overUDP
+      ? message.edns.map { min(max(Int($0.udpSize), Self.classicUDPSize), Self.maximumUDPSize) } ?? Self.classicUDPSize
+      : 65535
+    if bytes.count > limit {
+      // Too big: send the header and question with TC set. Over UDP the client retries over TCP
+      // (RFC 1035 §4.2.1, RFC 7766); over TCP nothing bigger can be sent at all.
+      response.header.truncated = true
+      response.answers = []
+      response.authority = []
+      response.additional = []
+      bytes = response.encoded()
     }
     return bytes
   }

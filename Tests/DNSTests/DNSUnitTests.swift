@@ -227,6 +227,26 @@ import Testing
     #expect(responder.respond(to: query.encoded(), overUDP: true) != nil)
   }
 
+  @Test func oversizedDataIsAnErrorNotACrash() {
+    // Found by fuzz-zone: an alpn id over 255 bytes trapped while being encoded.
+    let head = "$ORIGIN a.\n$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\n"
+    #expect(throws: ZoneFileParser.ParseError.self) {
+      try parser.parse(head + "s IN SVCB 1 . alpn=" + String(repeating: "x", count: 300) + "\n")
+    }
+    let strings = Array(repeating: "\"" + String(repeating: "t", count: 250) + "\"", count: 300).joined(separator: " ")
+    #expect(throws: ZoneFileParser.ParseError.self) { try parser.parse(head + "t IN TXT " + strings + "\n") }
+  }
+
+  @Test func tcpAnswersOver65535BytesAreTruncated() throws {
+    let head = "$ORIGIN a.\n$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\n"
+    let records = (0..<300).map { "t IN TXT \"\($0) " + String(repeating: "t", count: 240) + "\"\n" }.joined()
+    let responder = Responder(zones: [try parser.parse(head + records)])
+    let query = DNSMessage.query(DNSQuestion(name: try DNSName(parsing: "t.a."), type: .txt))
+    let bytes = try #require(responder.respond(to: query.encoded(), overUDP: false))
+    #expect(bytes.count <= 65535)
+    #expect(try DNSMessage(decoding: bytes).header.truncated)
+  }
+
   @Test func errorsNameTheLine() {
     let cases: [(String, Int)] = [
       ("$ORIGIN a.\n@ 1 IN SOA a. b. 1 2 3 4 5\nx IN A 300.1.1.1\n", 3),
