@@ -127,6 +127,7 @@ struct Launch {
 /// Binds what `configure` asks for, runs the loops until SIGINT or SIGTERM, then stops them
 /// gracefully and returns (exit status 0).
 func runServers(_ configure: (inout Launch) throws -> Void) throws {
+  raiseDescriptorLimit()
   var launch = Launch()
   try configure(&launch)
   // Block the stop signals before any thread exists, so every thread inherits the mask and
@@ -160,6 +161,15 @@ func runServers(_ configure: (inout Launch) throws -> Void) throws {
   printError("barenet: stopping (signal \(received))")
   group.stop()
   group.wait()
+}
+
+/// Raises the soft limit on open descriptors to the hard limit: each connection is one (two
+/// for an FTP transfer), and the usual soft limit of 1024 is far below what a server holds.
+func raiseDescriptorLimit() {
+  var limit = rlimit()
+  guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+  limit.rlim_cur = limit.rlim_max
+  setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 /// Writes a line to standard error.
