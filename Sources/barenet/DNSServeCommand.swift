@@ -36,6 +36,8 @@ struct DNSServeCommand: ParsableCommand {
     if zoneFiles.isEmpty { throw ValidationError("give at least one zone file") }
   }
 
+  @OptionGroup var privileges: PrivilegeOptions
+
   func run() throws {
     var zones: [Zone] = []
     for file in zoneFiles {
@@ -48,7 +50,7 @@ struct DNSServeCommand: ParsableCommand {
     }
     let responder = Responder(zones: zones)
     let log: LogSink? = quiet ? nil : .standardOutput
-    try runServers { launch in
+    try runServers(user: privileges.user) { launch in
       if let threads { launch.threads = threads }
       try launch.dns(port: port, bind: bind, responder: responder, log: log)
     }

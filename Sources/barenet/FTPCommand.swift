@@ -119,8 +119,10 @@ struct FTPServeCommand: ParsableCommand {
   @Option(help: "Event-loop threads (default: one per core).")
   var threads: Int?
 
+  @OptionGroup var privileges: PrivilegeOptions
+
   func run() throws {
-    try runServers { launch in
+    try runServers(user: privileges.user) { launch in
       if let threads { launch.threads = threads }
       try launch.ftp(
         dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput,

@@ -26,8 +26,10 @@ struct HTTPCommand: ParsableCommand {
 
   @OptionGroup var http: HTTPOptions
 
+  @OptionGroup var privileges: PrivilegeOptions
+
   func run() throws {
-    try runServers { launch in
+    try runServers(user: privileges.user) { launch in
       try launch.http(dir: dir, port: port, bind: bind, options: http)
     }
   }
@@ -56,8 +58,10 @@ struct ServeCommand: ParsableCommand {
 
   @OptionGroup var ftp: FTPOptions
 
+  @OptionGroup var privileges: PrivilegeOptions
+
   func run() throws {
-    try runServers { launch in
+    try runServers(user: privileges.user) { launch in
       try launch.http(dir: dir, port: httpPort, bind: bind, options: http)
       let log = try http.configuration(root: dir).log
       try launch.ftp(

@@ -24,6 +24,8 @@ struct Launch {
   var threads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   private(set) var setups: [LoopSetup] = []
   private(set) var banners: [String] = []
+  /// Whether some server may create files (an FTP account with write permission).
+  private(set) var writesFiles = false
 
   /// Adds the HTTP file server.
   mutating func http(dir: String, port: Int, bind: String, options: HTTPOptions) throws {
@@ -43,6 +45,7 @@ struct Launch {
   ) throws {
     let root = try checkedFolder(dir)
     let configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log, trace: trace)
+    if configuration.session.users.accounts.contains(where: \.canWrite) { writesFiles = true }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
     let sessions = SessionCounter()
     banners.append("barenet: serving \(root) over FTP at \(url(listeners[0].address, scheme: "ftp"))")
@@ -126,10 +129,17 @@ struct Launch {
 
 /// Binds what `configure` asks for, runs the loops until SIGINT or SIGTERM, then stops them
 /// gracefully and returns (exit status 0).
-func runServers(_ configure: (inout Launch) throws -> Void) throws {
+func runServers(user: String?, _ configure: (inout Launch) throws -> Void) throws {
   raiseDescriptorLimit()
   var launch = Launch()
   try configure(&launch)
+  // Every listener is bound now: this is the moment to give up root, before serving a byte.
+  if let user {
+    try dropPrivileges(to: user)
+  } else if geteuid() == 0 && launch.writesFiles {
+    throw CLIError(
+      "refusing to serve FTP accounts that may write as root: files would be created as root; add --user NAME")
+  }
   // Block the stop signals before any thread exists, so every thread inherits the mask and
   // only `sigwait` below receives them. SIGPIPE is ignored: a peer that vanished mid-write
   // is an error code, not a reason to die.

@@ -171,6 +171,47 @@ import Transport
     }
   }
 
+  @Test func userDropsPrivilegesAfterBinding() throws {
+    guard getuid() == 0 else { return }  // only root can drop to another user
+    let root = try Fixture.site()
+    defer { Fixture.remove(root) }
+    let port = try freeLoopbackPort()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Command.barenet)
+    process.arguments = ["http", root, "--port", "\(port)", "--user", "nobody", "--quiet"]
+    process.standardError = Pipe()
+    try process.run()
+    defer {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    var served: Command.Result?
+    for _ in 0..<100 {
+      served = try Command.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)/hello.txt"])
+      if served?.status == 0 { break }
+      usleep(50_000)
+    }
+    #expect(served?.out == "Hello, world!\n")
+    let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+    let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
+    #expect(uid.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uid)")
+    let groups = status.split(separator: "\n").first { $0.hasPrefix("Groups:") } ?? ""
+    #expect(groups.trimmingCharacters(in: .whitespaces) == "Groups:")
+  }
+
+  @Test func writableFTPAsRootNeedsUser() throws {
+    guard getuid() == 0 else { return }
+    let users = NSTemporaryDirectory() + "barenet-users-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: users) }
+    _ = try Command.run(Command.barenet, ["passwd", "--file", users, "w", "--write"], input: Data("pw\n".utf8))
+    let r = try barenet(["ftp", Fixture.packageRoot.path + "/www", "--port", "0", "--users", users])
+    #expect(r.status != 0)
+    #expect(r.err.contains("add --user NAME"))
+    let bad = try barenet(["http", "--port", "0", "--user", "no-such-user-here", Fixture.packageRoot.path + "/www"])
+    #expect(bad.status != 0)
+    #expect(bad.err.contains("no user named"))
+  }
+
   @Test func helpReadsLikeAManPage() throws {
     let r = try barenet(["http", "--help"])
     #expect(r.status == 0)
