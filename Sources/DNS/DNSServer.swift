@@ -55,9 +55,13 @@ final class UDPResponder: ReadinessHandler {
   }
 
   /// Answers every datagram waiting (up to a batch): each one alone, nothing kept between them.
+  /// One buffer for every datagram this socket receives.
+  private var buffer = [UInt8](repeating: 0, count: 65_535)
+
   func ready(readable: Bool, writable: Bool) {
     for _ in 0..<64 {
-      guard open, let (query, peer) = (try? socket.receive(maxSize: 65_535)) ?? nil else { return }
+      guard open, let (count, peer) = (try? socket.receive(into: &buffer)) ?? nil else { return }
+      let query = Array(buffer[0..<count])
       guard let response = responder.respond(to: query, overUDP: true) else { continue }
       _ = try? socket.send(response, to: peer)
       logQuery(log, peer: peer, transport: "udp", query: query, response: response)

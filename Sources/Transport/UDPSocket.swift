@@ -59,6 +59,14 @@ public struct UDPSocket: Sendable {
   /// `recvfrom()`: one waiting datagram and its sender, or nil if none is waiting.
   public func receive(maxSize: Int = 65_535) throws(SocketError) -> (bytes: [UInt8], from: SocketAddress)? {
     var buffer = [UInt8](repeating: 0, count: maxSize)
+    guard let (count, sender) = try receive(into: &buffer) else { return nil }
+    buffer.removeLast(maxSize - count)
+    return (buffer, sender)
+  }
+
+  /// `recvfrom()` into a buffer the caller keeps between calls (a server's hot path: no
+  /// allocation per datagram). Returns the datagram's length and sender, or nil if none waits.
+  public func receive(into buffer: inout [UInt8]) throws(SocketError) -> (count: Int, from: SocketAddress)? {
     var storage = sockaddr_storage()
     var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
     let n = buffer.withUnsafeMutableBytes { raw in
@@ -73,8 +81,7 @@ public struct UDPSocket: Sendable {
       throw .last("recvfrom")
     }
     guard let sender = SocketAddress(storage: storage) else { return nil }
-    buffer.removeLast(maxSize - n)
-    return (buffer, sender)
+    return (n, sender)
   }
 
   /// Closes the socket.
