@@ -1,6 +1,5 @@
 // Fuzz target: the DNS message decoder, presentation of what it decodes, and the responder.
 import DNS
-import FuzzSupport
 
 let responder: Responder = {
   let zone = try! ZoneFileParser(file: "fuzz").parse(
@@ -8,7 +7,10 @@ let responder: Responder = {
   return Responder(zones: [zone])
 }()
 
-func fuzzOne(_ data: UnsafeRawBufferPointer) {
+/// Called by FuzzSupport for each input: from libFuzzer, or when replaying kept inputs.
+@_cdecl("barenet_fuzz_one")
+func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) {
+  let data = UnsafeRawBufferPointer(start: start, count: count)
   let bytes = Array(data)
   if let message = try? DNSMessage(decoding: bytes) {
     for record in message.answers + message.authority + message.additional { _ = DigOutput.line(record) }
@@ -18,17 +20,3 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
   _ = responder.respond(to: bytes, overUDP: true)
   _ = responder.respond(to: bytes, overUDP: false)
 }
-
-#if FUZZING
-  /// libFuzzer calls this for every input it makes up.
-  @_cdecl("LLVMFuzzerTestOneInput")
-  func fuzzTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
-    fuzzOne(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-  }
-#else
-  @main
-  struct Replay {
-    static func main() { replayFiles(fuzzOne) }
-  }
-#endif

@@ -1,10 +1,12 @@
 // Fuzz target: the FTP command-line splitter and command parser, then a session fed the commands.
 import FTP
-import FuzzSupport
 import ServerCore
 import Transport
 
-func fuzzOne(_ data: UnsafeRawBufferPointer) {
+/// Called by FuzzSupport for each input: from libFuzzer, or when replaying kept inputs.
+@_cdecl("barenet_fuzz_one")
+func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) {
+  let data = UnsafeRawBufferPointer(start: start, count: count)
   // A fresh session over a folder that does not exist, so inputs are reproducible and no file is
   // ever touched: what is fuzzed is the parsing and the state machine.
   let session = FTPSession(
@@ -24,17 +26,3 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
     if line == nil && consumed == 0 { break }
   }
 }
-
-#if FUZZING
-  /// libFuzzer calls this for every input it makes up.
-  @_cdecl("LLVMFuzzerTestOneInput")
-  func fuzzTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
-    fuzzOne(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-  }
-#else
-  @main
-  struct Replay {
-    static func main() { replayFiles(fuzzOne) }
-  }
-#endif

@@ -1,10 +1,12 @@
 // Fuzz target: the HTTP request parser and the range/conditional header logic.
 // Built with -sanitize=fuzzer by scripts/fuzz; a plain build replays files given as arguments.
-import FuzzSupport
 import HTTP
 
 /// Feeds one input to the parser in pieces, as a connection would, and to the header logic.
-func fuzzOne(_ data: UnsafeRawBufferPointer) {
+/// Called by FuzzSupport for each input: from libFuzzer, or when replaying kept inputs.
+@_cdecl("barenet_fuzz_one")
+func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) {
+  let data = UnsafeRawBufferPointer(start: start, count: count)
   var parser = RequestParser()
   var buffer = Array(data)
   var rounds = 0
@@ -22,17 +24,3 @@ func fuzzOne(_ data: UnsafeRawBufferPointer) {
     if event == .needMore && consumed == 0 { break }
   }
 }
-
-#if FUZZING
-  /// libFuzzer calls this for every input it makes up.
-  @_cdecl("LLVMFuzzerTestOneInput")
-  func fuzzTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
-    fuzzOne(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-  }
-#else
-  @main
-  struct Replay {
-    static func main() { replayFiles(fuzzOne) }
-  }
-#endif

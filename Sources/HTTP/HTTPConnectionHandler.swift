@@ -57,7 +57,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       case .bodyComplete:
         continue
       case .error(let error):
-        send(.error(error.status), for: nil, requestLine: "-", on: connection, close: true)
+        send(.error(error.status), for: nil, on: connection, close: true)
         return
       }
       break
@@ -71,13 +71,12 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
     let response = service.respond(to: request)
     let close = !request.keepAlive || response.closeConnection || stopping
-    let line = "\(request.method.name) \(request.target) \(request.versionString)"
-    send(response, for: request, requestLine: line, on: connection, close: close)
+    send(response, for: request, on: connection, close: close)
   }
 
   /// Queues a response; the connection flushes it after this callback returns.
   private func send(
-    _ response: Response, for request: Request?, requestLine: String, on connection: TCPConnection, close: Bool
+    _ response: Response, for request: Request?, on connection: TCPConnection, close: Bool
   ) {
     let connectionHeader: String? =
       close ? "close" : (request.map { $0.minorVersion == 0 } ?? false) ? "keep-alive" : nil
@@ -94,12 +93,13 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     if log.isEnabled {
       log.append(
         AccessLog.line(
-          peer: connection.peer.host, date: dates.logDate, requestLine: requestLine, status: response.status.code,
+          peer: connection.peer.host, date: dates.logDate, requestLine: request?.requestLine ?? "-",
+          status: response.status.code,
           bytes: withBody ? response.contentLength : 0, referer: request?.referer, userAgent: request?.userAgent))
     }
     connection.trace?.event(
       "http",
-      "\(requestLine == "-" ? "(malformed request)" : "\"" + requestLine + "\"") → \(response.status), "
+      "\(request.map { "\"" + $0.requestLine + "\"" } ?? "(malformed request)") → \(response.status), "
         + "\(withBody ? response.contentLength : 0) body bytes\(close ? "; closing after it" : "")")
     if close { connection.closeAfterWrites() }
   }
@@ -132,7 +132,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       return
     }
     if !parser.isIdle || !connection.input.isEmpty {
-      send(.error(.requestTimeout), for: nil, requestLine: "-", on: connection, close: true)
+      send(.error(.requestTimeout), for: nil, on: connection, close: true)
     } else {
       connection.closeAfterWrites()
     }

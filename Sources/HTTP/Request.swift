@@ -89,6 +89,9 @@ public struct Request: Equatable, Sendable {
   /// The HTTP version as written on a request line.
   public var versionString: String { "HTTP/1.\(minorVersion)" }
 
+  /// The request line as logged: "GET /path HTTP/1.1". Built only when a log or trace asks.
+  public var requestLine: String { "\(method.name) \(target) \(versionString)" }
+
   /// Whether the connection may stay open after the response (RFC 9112 §9.3).
   public var keepAlive: Bool {
     if connectionClose { return false }
