@@ -202,7 +202,8 @@ final class DataTransfer: TCPConnectionDelegate {
     c.input.consume(c.input.count)
     c.deadline = c.reactor.now + Self.stallMilliseconds
     if !ok {
-      end(.localError("could not write the file: \(String(cString: strerror(errno)))"))
+      let full = errno == ENOSPC || errno == EDQUOT
+      end(full ? .storageFull : .localError("could not write the file: \(String(cString: strerror(errno)))"))
       c.abort()
     }
   }

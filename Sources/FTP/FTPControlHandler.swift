@@ -9,7 +9,11 @@ import Transport
 /// `FTPSession`, and its actions are carried out here — replies, passive listeners, data
 /// connections, pauses, close.
 final class FTPControlHandler: TCPConnectionDelegate {
-  private unowned let connection: TCPConnection
+  /// Held strongly: a transfer's end may arrive from the data connection after the control
+  /// connection has closed (a client that resets both), and the reply code must still find a
+  /// (closed) connection rather than a freed one. No cycle outlives the session: a connection
+  /// drops its delegate when it closes.
+  private let connection: TCPConnection
   private let session: FTPSession
   private let configuration: FTPServerConfiguration
   private let sessions: SessionCounter

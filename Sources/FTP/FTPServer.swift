@@ -13,6 +13,8 @@ public struct FTPServerConfiguration: Sendable {
   public var idleTimeout: Int64 = 300
   /// Sessions open at once across all loops; more get 421.
   public var maxSessions = 200
+  /// The cap on sessions from one client address, shared by every loop; nil for none.
+  public var perClient: PeerLimit?
   /// Where command and transfer log lines go; nil for none.
   public var log: LogSink? = .standardOutput
   /// Where `--trace` lines go; nil for no tracing.
@@ -51,6 +53,8 @@ public final class FTPServer {
       FTPControlHandler(
         connection: connection, jail: jail, configuration: configuration, sessions: sessions, log: log)
     }
+    tcp.peerLimit = configuration.perClient
+    tcp.refusal = { Array("421 Too many connections from your address; try again later.\r\n".utf8) }
     tcp.attach(log: log, trace: configuration.trace, on: reactor)
   }
 

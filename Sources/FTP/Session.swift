@@ -369,7 +369,9 @@ public final class FTPSession {
         do {
           try upload.commit()
         } catch {
-          result = FTPReply(451, "Local error: \(error).")
+          result =
+            error.errno == ENOSPC || error.errno == EDQUOT
+            ? Self.storageFullReply : FTPReply(451, "Local error: \(error).")
         }
       }
     case .connectionFailed:
@@ -380,12 +382,17 @@ public final class FTPSession {
       result = FTPReply(426, "Transfer aborted.")
     case .localError(let message):
       result = FTPReply(451, "Local error: \(message).")
+    case .storageFull:
+      result = Self.storageFullReply
     }
     if case .completed = outcome {} else { upload?.discard() }
     var actions: [FTPAction] = [.reply(result)]
     if quitAfterTransfer { actions += [.reply(FTPReply(221, "Goodbye.")), .close] }
     return actions
   }
+
+  /// The disk is full: the old file (if any) is untouched and nothing partial is left behind.
+  static let storageFullReply = FTPReply(452, "Insufficient storage space; the file was not stored.")
 
   private func abort() -> [FTPAction] {
     if isTransferring { return [.abortTransfer, .reply(FTPReply(226, "ABOR successful."))] }

@@ -34,6 +34,8 @@ public enum TransferOutcome: Equatable, Sendable {
   case aborted(bytes: Int)
   /// A local problem (a write to disk failed).
   case localError(String)
+  /// The disk (or the account's quota) is full: RFC 959's 452, so clients know to retry later.
+  case storageFull
 }
 
 /// What the session asks of the glue, in order.

@@ -79,6 +79,8 @@ public final class FileService {
       return .error(.badRequest)
     } catch .outside {
       return .error(.forbidden)
+    } catch .unavailable {
+      return .error(.serviceUnavailable, [("Retry-After", "1")])
     } catch {
       return .error(.notFound)
     }

@@ -6,6 +6,8 @@ public struct HTTPServerConfiguration: Sendable {
   public var files: FileServerOptions
   public var timeouts = HTTPTimeouts()
   public var maxConnections = 10_000
+  /// The cap on connections from one client address, shared by every loop; nil for none.
+  public var perClient: PeerLimit?
   /// Where access log lines go; nil for none.
   public var log: LogSink? = .standardOutput
   /// Where `--trace` lines go; nil for no tracing.
@@ -33,6 +35,13 @@ public final class HTTPServer {
       connection in
       connection.writeStallMilliseconds = timeouts.writeStall
       return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts)
+    }
+    tcp.peerLimit = configuration.perClient
+    tcp.refusal = {
+      let response = Response.error(.serviceUnavailable, [("Retry-After", "5")])
+      var message = response.serializedHead(date: dates.httpDate, connection: "close")
+      for case .bytes(let bytes) in response.body { message += bytes }
+      return message
     }
     tcp.attach(log: log, trace: configuration.trace, on: reactor)
   }

@@ -24,6 +24,9 @@ public struct PathResolver: Sendable {
     case notFound
     /// Resolves outside the root through a symlink.
     case outside
+    /// The server is out of descriptors or memory for now (EMFILE, ENFILE, ENOMEM): answered
+    /// as a temporary failure, never as "not found".
+    case unavailable
   }
 
   /// The root with a final "/", the prefix every path inside it starts with.
@@ -66,7 +69,13 @@ public struct PathResolver: Sendable {
   /// was checked is exactly what will be read. O_NONBLOCK keeps a FIFO from blocking the open.
   public func open(_ path: String) throws(Refusal) -> (file: OpenFile, real: String) {
     let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { throw errno == EACCES ? .outside : .notFound }
+    guard fd >= 0 else {
+      switch errno {
+      case EACCES: throw .outside
+      case EMFILE, ENFILE, ENOMEM: throw .unavailable
+      default: throw .notFound
+      }
+    }
     let file = OpenFile(adopting: fd)
     let real = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX)) { buffer -> String? in
       let n = readlink("/proc/self/fd/\(fd)", buffer.baseAddress!, buffer.count)

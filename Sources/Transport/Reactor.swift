@@ -131,6 +131,16 @@ public final class Reactor {
     }
   }
 
+  /// Forgets every handler and callback once the loop is over. Servers and their closures refer
+  /// back to the reactor, so without this the objects of a finished loop would keep each other
+  /// alive (and LeakSanitizer rightly reports them).
+  public func releaseHandlers() {
+    handlers.removeAll()
+    afterBatch.removeAll()
+    onTick.removeAll()
+    onStopRequest = nil
+  }
+
   private func dispatch(_ event: epoll_event) {
     let descriptor = event.data.fd
     if descriptor == wakeEvent {

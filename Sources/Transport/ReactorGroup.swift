@@ -75,6 +75,7 @@ public final class ReactorGroup: @unchecked Sendable {
       }
     }
     reactor.run()
+    reactor.releaseHandlers()
   }
 
   /// Asks every loop to stop gracefully. Safe from any thread, and from a signal-waiting one.

@@ -28,6 +28,11 @@ public final class TCPServer: ReadinessHandler {
   public var onError: ((SocketError) -> Void)?
   /// With `--trace`: where each connection's trace lines go, and the tag for their numbers.
   public var tracer: ((String) -> Void)?
+  /// The cap on connections per client address, shared by every loop; nil for none.
+  public var peerLimit: PeerLimit?
+  /// What a client over `peerLimit` is told before its connection is closed (the protocol's
+  /// "too many connections" message: an HTTP 503 response, an FTP 421 reply).
+  public var refusal: () -> [UInt8] = { [] }
   /// Numbers connections across all servers and loops, so trace labels never repeat.
   private static let connectionNumbers = Atomic<Int>(0)
 
@@ -79,7 +84,9 @@ public final class TCPServer: ReadinessHandler {
           trace.event("tcp", "accept: \(peer) → \(connection.local) (a new socket, fd \(socket.descriptor))")
           connection.trace = trace
         }
-        let delegate = ClosingObserver(server: self, inner: makeDelegate(connection))
+        let admitted = peerLimit?.admit(peer) ?? true
+        let inner = admitted ? makeDelegate(connection) : Refusal(message: refusal())
+        let delegate = ClosingObserver(server: self, inner: inner, counted: admitted && peerLimit != nil)
         connection.delegate = delegate
         connections[socket.descriptor] = connection
         delegate.connectionDidOpen(connection)
@@ -97,8 +104,9 @@ public final class TCPServer: ReadinessHandler {
     reactor.modify(listener.socket.descriptor, interest: on ? .readable : [])
   }
 
-  fileprivate func connectionClosed(_ connection: TCPConnection) {
+  fileprivate func connectionClosed(_ connection: TCPConnection, counted: Bool) {
     connections[connection.socket.descriptor] = nil
+    if counted { peerLimit?.release(connection.peer) }
     if !listening {
       if connections.isEmpty { onIdleAfterStop?() }
     } else if !accepting && pausedUntil == 0 {
@@ -156,10 +164,13 @@ public final class TCPServer: ReadinessHandler {
 private final class ClosingObserver: TCPConnectionDelegate {
   unowned let server: TCPServer
   let inner: TCPConnectionDelegate
+  /// Whether this connection counts against the per-address limit (and must be released).
+  let counted: Bool
 
-  init(server: TCPServer, inner: TCPConnectionDelegate) {
+  init(server: TCPServer, inner: TCPConnectionDelegate, counted: Bool) {
     self.server = server
     self.inner = inner
+    self.counted = counted
   }
 
   func connectionDidOpen(_ c: TCPConnection) { inner.connectionDidOpen(c) }
@@ -170,6 +181,25 @@ private final class ClosingObserver: TCPConnectionDelegate {
   func connectionShouldFinish(_ c: TCPConnection) { inner.connectionShouldFinish(c) }
   func connectionDidClose(_ c: TCPConnection) {
     inner.connectionDidClose(c)
-    server.connectionClosed(c)
+    server.connectionClosed(c, counted: counted)
   }
+}
+
+/// Serves a connection over the per-address limit: says why, then closes calmly (so the
+/// message is not lost to a reset), ignoring whatever the client sends.
+private final class Refusal: TCPConnectionDelegate {
+  let message: [UInt8]
+
+  init(message: [UInt8]) { self.message = message }
+
+  func connectionDidOpen(_ c: TCPConnection) {
+    c.write(message)
+    c.closeAfterWrites()
+  }
+  func connectionDidReceive(_ c: TCPConnection) { c.input.consume(c.input.count) }
+  func connectionDidDrain(_ c: TCPConnection) {}
+  func connectionDidReachEOF(_ c: TCPConnection) {}
+  func connectionDeadlinePassed(_ c: TCPConnection) { c.abort() }
+  func connectionShouldFinish(_ c: TCPConnection) {}
+  func connectionDidClose(_ c: TCPConnection) {}
 }

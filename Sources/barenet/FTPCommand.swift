@@ -21,12 +21,16 @@ struct FTPOptions: ParsableArguments {
   @Option(help: "Most FTP sessions open at once.")
   var maxSessions = 200
 
+  @Option(help: "Most FTP sessions open at once from one client address (0: no limit); more get 421.")
+  var maxSessionsPerClient = 50
+
   @Flag(help: "Refuse anonymous logins (only accounts from --users).")
   var noAnonymous = false
 
   func validate() throws {
     if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
     if maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
+    if maxSessionsPerClient < 0 { throw ValidationError("--max-sessions-per-client must be 0 (no limit) or more") }
     _ = try passivePorts()
   }
 
@@ -46,6 +50,7 @@ struct FTPOptions: ParsableArguments {
     configuration.passivePorts = try passivePorts()
     configuration.idleTimeout = Int64(idleTimeout)
     configuration.maxSessions = maxSessions
+    if maxSessionsPerClient > 0 { configuration.perClient = PeerLimit(perAddress: maxSessionsPerClient) }
     configuration.session.allowAnonymous = !noAnonymous
     configuration.session.dotfiles = dotfiles
     configuration.log = log

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HTTP
 import ServerCore
+import Transport
 
 /// Options of the HTTP file server shared by `http` and `serve`.
 struct HTTPOptions: ParsableArguments {
@@ -25,6 +26,9 @@ struct HTTPOptions: ParsableArguments {
   @Option(help: "Most connections open at once, per thread.")
   var maxConnections = 10_000
 
+  @Option(help: "Most connections open at once from one client address (0: no limit); more get 503.")
+  var maxPerClient = 0
+
   @Option(help: "Seconds a kept-alive connection may sit idle between requests.")
   var keepAliveTimeout = 30
 
@@ -35,6 +39,7 @@ struct HTTPOptions: ParsableArguments {
     files.dotfiles = dotfiles
     var configuration = HTTPServerConfiguration(files: files)
     configuration.maxConnections = maxConnections
+    if maxPerClient > 0 { configuration.perClient = PeerLimit(perAddress: maxPerClient) }
     configuration.timeouts.idle = Int64(keepAliveTimeout) * 1000
     configuration.trace = trace ? .standardError : nil
     if quiet {
@@ -49,6 +54,7 @@ struct HTTPOptions: ParsableArguments {
   func validate() throws {
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be from 1 to 256") }
     if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+    if maxPerClient < 0 { throw ValidationError("--max-per-client must be 0 (no limit) or more") }
     if keepAliveTimeout < 1 { throw ValidationError("--keep-alive-timeout must be at least 1 second") }
   }
 }

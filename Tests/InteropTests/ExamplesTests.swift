@@ -5,7 +5,7 @@ import Testing
 /// The example programs in Examples/, each pair run against each other over loopback.
 @Suite struct ExamplesTests {
   func binary(_ name: String) throws -> String {
-    let path = Fixture.packageRoot.appendingPathComponent(".build/debug/\(name)").path
+    let path = Command.built(name)
     guard FileManager.default.isExecutableFile(atPath: path) else {
       throw Command.NotFound(program: path + " (run swift build first)")
     }

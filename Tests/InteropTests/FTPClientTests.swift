@@ -154,41 +154,23 @@ import Transport
     Fixture.remove(root)
   }
 
-  /// Reads one (possibly multi-line) reply.
-  func reply(_ c: RawClient) throws -> String {
-    var text = ""
-    while true {
-      let line = try c.readLine()
-      text += line + "\n"
-      if line.count >= 4, line.dropFirst(3).first == " ", Int(line.prefix(3)) != nil { return text }
-    }
-  }
-
-  func login(_ c: RawClient) throws {
-    _ = try reply(c)
-    try c.send("USER anonymous\r\n")
-    _ = try reply(c)
-    try c.send("PASS x\r\n")
-    #expect(try reply(c).hasPrefix("230"))
-  }
-
   @Test func passiveConnectionFromAnotherHostIsRefused() throws {
     let control = try RawClient(server.address)
-    try login(control)
+    try control.ftpLogin()
     try control.send("TYPE I\r\n")
-    _ = try reply(control)
+    _ = try control.ftpReply()
     try control.send("EPSV\r\n")
-    let epsv = try reply(control)
+    let epsv = try control.ftpReply()
     let port = UInt16(epsv.split(separator: "|")[1])!
     // An intruder at 127.0.0.2 races for the port: its connection is closed, unused.
     let intruder = try RawClient(try SocketAddress(host: "127.0.0.1", port: port), from: "127.0.0.2")
     usleep(100_000)
     let thief = try RawClient(try SocketAddress(host: "127.0.0.1", port: port))
     try control.send("RETR hello.txt\r\n")
-    #expect(try reply(control).hasPrefix("150"))
+    #expect(try control.ftpReply().hasPrefix("150"))
     let got = try thief.receiveAll()
     #expect(got == Array("Hello, world!\n".utf8), "\(String(decoding: got, as: UTF8.self))")
-    #expect(try reply(control).hasPrefix("226"))
+    #expect(try control.ftpReply().hasPrefix("226"))
     #expect(intruder.isClosedByPeer())
   }
 
@@ -196,10 +178,10 @@ import Transport
     let ranged = try FTPTestServer(root: root) { $0.passivePorts = 50_200...50_209 }
     defer { ranged.stop() }
     let c = try RawClient(ranged.address)
-    try login(c)
+    try c.ftpLogin()
     for _ in 0..<3 {
       try c.send("EPSV\r\n")
-      let port = Int(try reply(c).split(separator: "|")[1])!
+      let port = Int(try c.ftpReply().split(separator: "|")[1])!
       #expect((50_200...50_209).contains(port))
     }
   }
@@ -208,8 +190,8 @@ import Transport
     let quick = try FTPTestServer(root: root) { $0.idleTimeout = 1 }
     defer { quick.stop() }
     let c = try RawClient(quick.address)
-    try login(c)
-    #expect(try reply(c).hasPrefix("421"))
+    try c.ftpLogin()
+    #expect(try c.ftpReply().hasPrefix("421"))
     #expect(c.isClosedByPeer())
   }
 
@@ -217,21 +199,21 @@ import Transport
     let small = try FTPTestServer(root: root) { $0.maxSessions = 1 }
     defer { small.stop() }
     let first = try RawClient(small.address)
-    #expect(try reply(first).hasPrefix("220"))
+    #expect(try first.ftpReply().hasPrefix("220"))
     let second = try RawClient(small.address)
-    #expect(try reply(second).hasPrefix("421"))
+    #expect(try second.ftpReply().hasPrefix("421"))
   }
 
   @Test func longLinesAndGarbageGetErrorsNotCrashes() throws {
     let c = try RawClient(server.address)
-    try login(c)
+    try c.ftpLogin()
     try c.send(String(repeating: "A", count: 10_000) + "\r\n")
-    #expect(try reply(c).hasPrefix("500"))
+    #expect(try c.ftpReply().hasPrefix("500"))
     try c.send([0xFF, 0xF4, 0xFF, 0xF2] + Array("NOOP\r\n".utf8))
-    #expect(try reply(c).hasPrefix("200"))
+    #expect(try c.ftpReply().hasPrefix("200"))
     try c.send("\u{1}\u{2}\r\n")
-    #expect(try reply(c).hasPrefix("500"))
+    #expect(try c.ftpReply().hasPrefix("500"))
     try c.send("PWD\r\n")
-    #expect(try reply(c).hasPrefix("257"))
+    #expect(try c.ftpReply().hasPrefix("257"))
   }
 }

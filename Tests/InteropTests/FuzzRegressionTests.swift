@@ -12,7 +12,7 @@ import Testing
       folder.appendingPathComponent($0).path
     }
     #expect(!inputs.isEmpty)
-    let binary = Fixture.packageRoot.appendingPathComponent(".build/debug/fuzz-\(target)").path
+    let binary = Command.built("fuzz-\(target)")
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw Command.NotFound(program: binary + " (run swift build first)")
     }

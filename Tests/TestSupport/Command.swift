@@ -54,8 +54,13 @@ public enum Command {
   }
 
   /// The built `barenet` executable.
-  public static var barenet: String {
-    Fixture.packageRoot.appendingPathComponent(".build/debug/barenet").path
+  public static var barenet: String { built("barenet") }
+
+  /// An executable built alongside the tests: it sits in the same folder as the test bundle,
+  /// whichever build folder that is (`.build/debug`, or a sanitizer run's own scratch path).
+  public static func built(_ product: String) -> String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    return bundle.deletingLastPathComponent().appendingPathComponent(product).path
   }
 }
 

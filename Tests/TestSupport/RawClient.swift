@@ -8,6 +8,7 @@ public final class RawClient {
 
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
   }
 
   /// Connects to `address` (blocking `connect`), with `timeout` seconds for every receive,
@@ -75,6 +76,16 @@ public final class RawClient {
       guard let chunk = try receiveChunk() else { throw Failure(description: "EOF before a line") }
       pending += chunk
     }
+  }
+
+  /// Exactly `count` bytes (after any already read past a line).
+  public func receive(exactly count: Int) throws -> [UInt8] {
+    while pending.count < count {
+      guard let chunk = try receiveChunk() else { throw Failure(description: "EOF after \(pending.count) bytes") }
+      pending += chunk
+    }
+    defer { pending.removeFirst(count) }
+    return Array(pending[..<count])
   }
 
   /// Everything until the server closes.
