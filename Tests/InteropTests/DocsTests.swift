@@ -2,8 +2,28 @@ import Foundation
 import TestSupport
 import Testing
 
-/// docs/layers.md names a function for every socket step; each must still exist where it says.
+/// The documents point into the code: docs/layers.md names a function for every socket step, and
+/// SECURITY.md a test for every bad input. Each must still exist where it says.
 @Suite struct DocsTests {
+  @Test func everyTestSecurityMDNamesExists() throws {
+    let doc = try String(contentsOf: Fixture.packageRoot.appendingPathComponent("SECURITY.md"), encoding: .utf8)
+    let table = doc.components(separatedBy: "## Bad inputs")[1].components(separatedBy: "## Figures")[0]
+    let rows = table.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| Input") }
+    let tests = rows.compactMap { $0.split(separator: "|").last }.flatMap { cell in
+      cell.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+    #expect(tests.count >= 40)
+    var sources = ""
+    let folder = Fixture.packageRoot.appendingPathComponent("Tests")
+    for case let file as String in FileManager.default.enumerator(atPath: folder.path)! where file.hasSuffix(".swift") {
+      sources += try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+    }
+    for test in tests {
+      let defined = sources.contains("func \(test)(")
+      #expect(defined, "SECURITY.md names \(test), which no test defines")
+    }
+  }
+
   @Test func everyFunctionInTheStepsTableExists() throws {
     let doc = try String(
       contentsOf: Fixture.packageRoot.appendingPathComponent("docs/layers.md"), encoding: .utf8)
