@@ -1,15 +1,25 @@
 /// Bytes received but not yet consumed by the protocol above.
 ///
 /// One growable array with a read index: `recv` appends at the end, the parser consumes from the
-/// front, and the space is reused once everything was consumed, so a keep-alive connection
-/// allocates its buffer once.
+/// front, and the space is reused once everything was consumed, so a busy keep-alive connection
+/// allocates its buffer once. The storage is allocated at the first `recv`, and an idle
+/// connection gives it back (`releaseIfEmpty`), so thousands of silent connections cost little.
 public struct InputBuffer {
-  private var storage: [UInt8]
+  private var storage: [UInt8] = []
   private var start = 0
   private var end = 0
 
-  public init(capacity: Int) {
-    storage = [UInt8](repeating: 0, count: capacity)
+  public init() {}
+
+  /// How many bytes of storage are allocated.
+  public var capacity: Int { storage.count }
+
+  /// Frees the storage if nothing is waiting in it; the next `recv` allocates afresh.
+  public mutating func releaseIfEmpty() {
+    guard start == end, !storage.isEmpty else { return }
+    storage = []
+    start = 0
+    end = 0
   }
 
   /// How many unconsumed bytes there are.

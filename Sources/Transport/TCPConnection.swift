@@ -58,7 +58,7 @@ public final class TCPConnection: ReadinessHandler {
   /// The application protocol driving this connection.
   public var delegate: TCPConnectionDelegate?
   /// Bytes received and not yet consumed.
-  public var input = InputBuffer(capacity: 4096)
+  public var input = InputBuffer()
   /// A moment (reactor milliseconds) at which the delegate is told the deadline passed; 0 = none.
   public var deadline: Int64 = 0
   /// Counters for logs and traces.
@@ -95,6 +95,10 @@ public final class TCPConnection: ReadinessHandler {
   static let maximumReadSize = 256 * 1024
   /// How much the next `recv` asks for: 4 KiB, doubling while reads come back full.
   var readSize = 4096
+  /// When input last arrived (reactor ms): an idle connection's input buffer is given back.
+  var lastInputAt: Int64 = 0
+  /// How long without input before an empty input buffer is freed.
+  static let idleBufferMilliseconds: Int64 = 1000
 
   /// Adopts an accepted socket and registers it with the reactor for reading.
   public init(socket: Socket, peer: SocketAddress, reactor: Reactor) throws(SocketError) {
@@ -315,6 +319,7 @@ public final class TCPConnection: ReadinessHandler {
       // time, up to 256 KiB, so a fast sender costs fewer calls.
       if n == offered && readSize < Self.maximumReadSize { readSize *= 2 }
       bytesReceived += n
+      lastInputAt = reactor.now
       trace?.event("tcp", "recv \(n) bytes")
       return true
     }
@@ -394,6 +399,10 @@ public final class TCPConnection: ReadinessHandler {
     case .lingering(let until):
       if now >= until { close() }
     case .open:
+      if input.isEmpty && input.capacity > 0 && now - lastInputAt >= Self.idleBufferMilliseconds {
+        input.releaseIfEmpty()
+        readSize = 4096
+      }
       if queuedBytes > 0 && now - lastWriteProgress >= writeStallMilliseconds {
         abort()
         return

@@ -34,8 +34,9 @@ import Testing
 
 @Suite struct InputBufferTests {
   @Test func appendConsumeAndReuse() {
-    var buffer = InputBuffer(capacity: 8)
-    _ = buffer.append(minimumSpace: 4) { raw in
+    var buffer = InputBuffer()
+    #expect(buffer.capacity == 0)  // nothing allocated before the first recv
+    _ = buffer.append(minimumSpace: 8) { raw in
       raw.copyBytes(from: [1, 2, 3, 4, 5, 6])
       return 6
     }
@@ -50,6 +51,9 @@ import Testing
     #expect(buffer.bytes == [5, 6, 7])
     buffer.consume(10)
     #expect(buffer.isEmpty)
+    #expect(buffer.capacity >= 100)
+    buffer.releaseIfEmpty()
+    #expect(buffer.capacity == 0)
   }
 }
 
