@@ -7,14 +7,7 @@ public enum ContentCoding {
   public static func acceptsGzip(_ header: String?) -> Bool {
     guard let header else { return false }
     var star: Bool?
-    for element in header.split(separator: ",") {
-      let parts = element.split(separator: ";")
-      guard let coding = parts.first?.trimmingSpaces.lowercased() else { continue }
-      var q = 1.0
-      for parameter in parts.dropFirst() {
-        let p = parameter.trimmingSpaces
-        if p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
-      }
+    for (coding, q) in QualityValues.parse(header) {
       switch coding {
       case "gzip", "x-gzip": return q > 0
       case "*": star = q > 0

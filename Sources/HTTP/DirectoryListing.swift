@@ -39,17 +39,37 @@ public enum DirectoryListing {
         DirectoryEntry(
           name: name, isDirectory: isDirectory, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec)))
     }
-    return result.sorted { a, b in
-      if a.isDirectory != b.isDirectory { return a.isDirectory }
+    return sorted(result, by: ListingQuery())
+  }
+
+  /// `entries` in the order `query` asks for; folders always come first, and ties fall back to
+  /// the name so the order is the same on every request.
+  public static func sorted(_ entries: [DirectoryEntry], by query: ListingQuery) -> [DirectoryEntry] {
+    func byName(_ a: DirectoryEntry, _ b: DirectoryEntry) -> Bool {
       let la = a.name.lowercased()
       let lb = b.name.lowercased()
       return la != lb ? la < lb : a.name < b.name
     }
+    return entries.sorted { a, b in
+      if a.isDirectory != b.isDirectory { return a.isDirectory }
+      let ascending: Bool
+      switch query.sort {
+      case .name: ascending = byName(a, b)
+      case .size: ascending = a.size != b.size ? a.size < b.size : byName(a, b)
+      case .date: ascending = a.modified != b.modified ? a.modified < b.modified : byName(a, b)
+      }
+      let equal = !byName(a, b) && !byName(b, a)
+      return query.descending && !equal ? !ascending : ascending
+    }
   }
 
-  /// An HTML page listing `entries` of the folder whose URL path is `urlPath` (ending in "/").
-  /// Names are HTML-escaped and links percent-encoded, so no file name can inject markup.
-  public static func html(urlPath: String, entries: [DirectoryEntry]) -> String {
+  /// An HTML page listing `entries` of the folder whose URL path is `urlPath` (ending in "/"),
+  /// with a breadcrumb of links to each parent, column heads that sort, and `readme` (the text
+  /// of a README.md or index.md in the folder) shown below as preformatted text. Names are
+  /// HTML-escaped and links percent-encoded, so no file name or README can inject markup.
+  public static func html(
+    urlPath: String, entries: [DirectoryEntry], query: ListingQuery = ListingQuery(), readme: String? = nil
+  ) -> String {
     let title = "Index of " + PercentEncoding.html(urlPath)
     var rows = ""
     if urlPath != "/" {
@@ -62,6 +82,12 @@ public enum DirectoryListing {
       rows += "<tr><td class=\"n\"><a href=\"\(link)\">\(PercentEncoding.html(entry.name))\(slash)</a></td>"
       rows += "<td class=\"s\">\(size)</td><td class=\"d\">\(UTC(entry.modified).shortFormat)</td></tr>\n"
     }
+    func head(_ label: String, _ key: ListingQuery.Key, _ cls: String) -> String {
+      let mark = query.sort == key ? (query.descending ? " ↓" : " ↑") : ""
+      let sortState = query.sort == key ? " aria-sort=\"\(query.descending ? "descending" : "ascending")\"" : ""
+      return "<th\(cls)\(sortState)><a href=\"\(query.link(sortingBy: key))\">\(label)\(mark)</a></th>"
+    }
+    let readmeBlock = readme.map { "<section><h2>README</h2><pre>\(PercentEncoding.html($0))</pre></section>\n" } ?? ""
     return """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
@@ -70,21 +96,93 @@ public enum DirectoryListing {
       <style>
       body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
       main{max-width:56rem;margin:2rem auto;padding:0 1rem}
-      h1{font-size:1.3rem;font-weight:600;word-break:break-all}
+      h1{font-size:1.3rem;font-weight:600;word-break:break-all}h1 a{color:inherit}
+      h2{font-size:1rem;margin:1.5rem 0 .5rem}
       table{width:100%;border-collapse:collapse;background:#fff;border-radius:8px;overflow:hidden;
       box-shadow:0 1px 3px rgba(0,0,0,.08)}
       th,td{padding:.45rem .8rem;text-align:left;border-bottom:1px solid #eceef1}
-      th{background:#eef1f5;font-weight:600;font-size:.85rem;color:#4a5563}
-      td.s,th.s{text-align:right;white-space:nowrap}td.d{white-space:nowrap;color:#5b6573}
+      th{background:#eef1f5;font-weight:600;font-size:.85rem}th a{color:#4a5563}
+      td.n{word-break:break-all}td.s,th.s{text-align:right;white-space:nowrap}td.d{white-space:nowrap;color:#5b6573}
       a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:underline}
+      pre{background:#fff;padding:1rem;border-radius:8px;overflow-x:auto;white-space:pre-wrap;
+      box-shadow:0 1px 3px rgba(0,0,0,.08)}
       footer{margin-top:1rem;font-size:.8rem;color:#7a8494}
+      @media (max-width:34rem){td.d,th.d{display:none}main{margin:1rem auto}}
       </style></head>
-      <body><main><h1>\(title)</h1>
-      <table><thead><tr><th>Name</th><th class="s">Size</th><th>Modified (UTC)</th></tr></thead><tbody>
+      <body><main><h1>Index of \(breadcrumb(urlPath))</h1>
+      <table><thead><tr>\(head("Name", .name, ""))\(head("Size", .size, " class=\"s\""))\(head("Modified (UTC)", .date, " class=\"d\""))</tr></thead><tbody>
       \(rows)</tbody></table>
-      <footer>Served by barenet</footer></main></body></html>
+      \(readmeBlock)<footer>Served by barenet · <a href="?format=json">JSON</a> · <a href="?format=text">text</a></footer></main></body></html>
 
       """
+  }
+
+  /// "/docs/api/" as links: "/" → "/", "docs/" → "/docs/", "api/" → "/docs/api/".
+  static func breadcrumb(_ urlPath: String) -> String {
+    var html = "<a href=\"/\">/</a>"
+    var prefix = "/"
+    for segment in urlPath.split(separator: "/") {
+      let name = PercentEncoding.decode(segment).map { String(decoding: $0, as: UTF8.self) } ?? String(segment)
+      prefix += PercentEncoding.encodeSegment(name) + "/"
+      html += "<a href=\"\(prefix)\">\(PercentEncoding.html(name))/</a>"
+    }
+    return html
+  }
+
+  /// The listing as JSON: `{"path": …, "entries": [{"name", "type", "size", "mtime"}]}` with
+  /// the time in RFC 3339, for scripts (`?format=json` or `Accept: application/json`).
+  public static func json(urlPath: String, entries: [DirectoryEntry]) -> String {
+    var out = "{\"path\":\(jsonString(urlPath)),\"entries\":["
+    for (i, entry) in entries.enumerated() {
+      if i > 0 { out += "," }
+      out += "{\"name\":\(jsonString(entry.name)),\"type\":\"\(entry.isDirectory ? "directory" : "file")\","
+      out += "\"size\":\(entry.size),\"mtime\":\"\(UTC(entry.modified).rfc3339)\"}"
+    }
+    return out + "]}\n"
+  }
+
+  /// The listing as text for curl (`?format=text`): one entry per line, tab-separated type
+  /// ("d" or "f"), size in bytes, mtime (RFC 3339) and name (a folder's with a final "/"), so
+  /// `cut -f` works. Tabs, newlines and backslashes in names are written as \t, \n and \\.
+  public static func text(entries: [DirectoryEntry]) -> String {
+    var out = ""
+    for entry in entries {
+      var name = ""
+      for c in entry.name.unicodeScalars {
+        switch c {
+        case "\t": name += "\\t"
+        case "\n": name += "\\n"
+        case "\r": name += "\\r"
+        case "\\": name += "\\\\"
+        default: name.unicodeScalars.append(c)
+        }
+      }
+      out += "\(entry.isDirectory ? "d" : "f")\t\(entry.size)\t\(UTC(entry.modified).rfc3339)\t\(name)"
+      out += entry.isDirectory ? "/\n" : "\n"
+    }
+    return out
+  }
+
+  /// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters escaped.
+  static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for c in text.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if c.value < 0x20 {
+          let hex = String(c.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(c)
+        }
+      }
+    }
+    return out + "\""
   }
 
   /// "999 B", "1.5 KiB", "12 MiB".

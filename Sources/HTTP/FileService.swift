@@ -106,17 +106,45 @@ public final class FileService {
       return respondWithFile(request, file: index.file, info: info, path: index.real)
     }
     guard options.listing else { return .error(.forbidden) }
-    guard let entries = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
-    let page = Array(DirectoryListing.html(urlPath: request.path, entries: entries).utf8)
-    var response = Response(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8")])
+    guard let found = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
+    let query = ListingQuery(query: request.query, accept: request.accept)
+    let entries = DirectoryListing.sorted(found, by: query)
+    let page: [UInt8]
+    let type: String
+    switch query.format {
+    case .html:
+      let readme = readmeText(in: real, among: found)
+      page = Array(DirectoryListing.html(urlPath: request.path, entries: entries, query: query, readme: readme).utf8)
+      type = "text/html; charset=utf-8"
+    case .json:
+      page = Array(DirectoryListing.json(urlPath: request.path, entries: entries).utf8)
+      type = "application/json"
+    case .text:
+      page = Array(DirectoryListing.text(entries: entries).utf8)
+      type = "text/plain; charset=utf-8"
+    }
+    var response = Response(status: .ok, headers: [("Content-Type", type)])
     if ContentCoding.acceptsGzip(request.acceptEncoding), let gz = ContentCoding.gzip(page) {
       response.headers += [("Content-Encoding", "gzip")]
       response.body = [.bytes(gz)]
     } else {
       response.body = [.bytes(page)]
     }
-    response.headers += [("Vary", "Accept-Encoding"), ("Cache-Control", "no-cache")]
+    response.headers += [("Vary", "Accept, Accept-Encoding"), ("Cache-Control", "no-cache")]
     return response
+  }
+
+  /// The text of the folder's README.md, readme.md or index.md, if one is listed there (so it
+  /// is inside the root and not hidden) and is a regular file of at most 256 KiB.
+  private func readmeText(in folder: String, among entries: [DirectoryEntry]) -> String? {
+    for name in ["README.md", "readme.md", "Readme.md", "index.md"] {
+      guard let entry = entries.first(where: { $0.name == name && !$0.isDirectory }), entry.size <= 256 * 1024,
+        let opened = try? resolver.open(folder + "/" + name),
+        let bytes = opened.file.read(offset: 0, length: entry.size)
+      else { continue }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    return nil
   }
 
   /// Plans a file response: validators, conditionals, gzip or precompressed copy, ranges.

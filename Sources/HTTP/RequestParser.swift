@@ -238,6 +238,7 @@ public struct RequestParser: Sendable {
       case .ifRange: request.ifRange = value
       case .range: request.range = value
       case .acceptEncoding: request.acceptEncoding = joined(request.acceptEncoding, value)
+      case .accept: request.accept = joined(request.accept, value)
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value
       }
@@ -409,14 +410,15 @@ public struct RequestParser: Sendable {
 enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
-  case acceptEncoding, userAgent, referer
+  case acceptEncoding, accept, userAgent, referer
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
     ("connection", .connection), ("expect", .expect), ("if-match", .ifMatch),
     ("if-none-match", .ifNoneMatch), ("if-modified-since", .ifModifiedSince),
     ("if-unmodified-since", .ifUnmodifiedSince), ("if-range", .ifRange), ("range", .range),
-    ("accept-encoding", .acceptEncoding), ("user-agent", .userAgent), ("referer", .referer),
+    ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
+    ("referer", .referer),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {

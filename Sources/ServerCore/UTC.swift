@@ -47,6 +47,11 @@ public struct UTC: Sendable {
     "\(year)-\(Self.two(month))-\(Self.two(day)) \(Self.two(hour)):\(Self.two(minute))"
   }
 
+  /// RFC 3339 (an ISO 8601 profile), for machine-read listings: "2026-11-25T08:12:13Z".
+  public var rfc3339: String {
+    "\(year)-\(Self.two(month))-\(Self.two(day))T\(Self.two(hour)):\(Self.two(minute)):\(Self.two(second))Z"
+  }
+
   /// Two digits, zero-padded.
   public static func two(_ n: Int) -> String {
     n < 10 ? "0\(n)" : "\(n)"

@@ -32,6 +32,18 @@ import Testing
     #expect(Array(try Data(contentsOf: URL(fileURLWithPath: out))) == Fixture.bigPattern(3 * 1024 * 1024))
   }
 
+  @Test func listingsForScriptsThroughCurl() throws {
+    let json = try curl(["-H", "Accept: application/json", server.url("/docs/")])
+    let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+    let names = (object?["entries"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+    #expect(names == ["readme.txt"], "\(json.out)")
+    let text = try curl([server.url("/?format=text&sort=name&order=desc")])
+    let lines = text.out.split(separator: "\n")
+    // Folders first, each group by name, descending.
+    #expect(lines.prefix(2).map { $0.split(separator: "\t").last! } == ["site/", "docs/"], "\(text.out)")
+    #expect(lines.contains { $0.hasPrefix("f\t14\t") && $0.hasSuffix("\thello.txt") })
+  }
+
   @Test func rangeWithDashR() throws {
     let r = try curl(["-r", "7-11", server.url("/hello.txt")])
     #expect(r.out == "world")
