@@ -100,6 +100,11 @@ public final class FileService {
       let location = request.path + "/" + (request.query.map { "?" + $0 } ?? "")
       return .error(.movedPermanently, [("Location", location)])
     }
+    let query = ListingQuery(query: request.query, accept: request.accept)
+    if query.downloadTar {
+      guard options.listing else { return .error(.forbidden) }
+      return respondWithArchive(request, folder: real)
+    }
     if let index = try? resolver.open(real + "/index.html"), let info = index.file.status(),
       info.st_mode & S_IFMT == S_IFREG
     {
@@ -107,7 +112,6 @@ public final class FileService {
     }
     guard options.listing else { return .error(.forbidden) }
     guard let found = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
-    let query = ListingQuery(query: request.query, accept: request.accept)
     let entries = DirectoryListing.sorted(found, by: query)
     let page: [UInt8]
     let type: String
@@ -131,6 +135,39 @@ public final class FileService {
       response.body = [.bytes(page)]
     }
     response.headers += [("Vary", "Accept, Accept-Encoding"), ("Cache-Control", "no-cache")]
+    return response
+  }
+
+  /// The folder as a tar archive, with a Content-Length and single-range support so that a
+  /// broken download resumes (`curl -C -`, `wget -c`). The ETag names the members' paths,
+  /// sizes and times: If-Range sends the whole archive again if any of them changed.
+  private func respondWithArchive(_ request: Request, folder real: String) -> Response {
+    let name = String(real.split(separator: "/").last ?? "root")
+    let archive = FolderArchive(folder: real, name: name, resolver: resolver)
+    let etag = "\"tar-\(archive.fingerprint)\""
+    var response = Response(
+      status: .ok,
+      headers: [
+        ("Content-Type", "application/x-tar"),
+        ("Content-Disposition", FolderArchive.contentDisposition(name + ".tar")),
+        ("ETag", etag), ("Accept-Ranges", "bytes"), ("Cache-Control", "no-cache"),
+      ])
+    var range: ClosedRange<Int>?
+    if let header = request.range, request.ifRange.map({ $0 == etag }) ?? true {
+      switch Ranges.evaluate(header, size: archive.length) {
+      case .unsatisfiable:
+        return .error(.rangeNotSatisfiable, [("Content-Range", "bytes */\(archive.length)")])
+      case .partial(let ranges) where ranges.count == 1:
+        range = ranges[0]
+        response.status = .partialContent
+        response.headers.append(
+          ("Content-Range", "bytes \(ranges[0].lowerBound)-\(ranges[0].upperBound)/\(archive.length)"))
+      default:
+        break  // several ranges of an archive: the whole of it
+      }
+    }
+    let length = range?.count ?? archive.length
+    response.body = [.stream(archive.source(range: range, resolver: resolver), length: length)]
     return response
   }
 

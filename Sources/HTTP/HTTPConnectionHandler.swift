@@ -87,6 +87,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         switch part {
         case .bytes(let bytes): connection.write(bytes)
         case .file(let file, let offset, let length): connection.write(file: file, offset: offset, length: length)
+        case .stream(let source, _): connection.write(source: source)
         }
       }
     }

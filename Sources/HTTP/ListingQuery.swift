@@ -8,6 +8,8 @@ public struct ListingQuery: Equatable, Sendable {
   public var format = Format.html
   public var sort = Key.name
   public var descending = false
+  /// `?download=tar`: the folder as a tar archive instead of a listing.
+  public var downloadTar = false
 
   public init(format: Format = .html, sort: Key = .name, descending: Bool = false) {
     self.format = format
@@ -27,6 +29,8 @@ public struct ListingQuery: Equatable, Sendable {
         sort = value == "mtime" || value == "modified" ? .date : Key(rawValue: value) ?? .name
       case "order":
         descending = value == "desc"
+      case "download":
+        downloadTar = value == "tar"
       case "format":
         if let chosen = Format(rawValue: value == "txt" ? "text" : value) {
           format = chosen

@@ -1,14 +1,17 @@
 import Transport
 
-/// A piece of a response body: bytes in memory, or a range of an open file (sent by sendfile).
+/// A piece of a response body: bytes in memory, a range of an open file (sent by sendfile), or
+/// a source that produces `length` bytes as the connection drains (a folder archive).
 public enum BodyPart {
   case bytes([UInt8])
   case file(OpenFile, offset: Int, length: Int)
+  case stream(OutputSource, length: Int)
 
   public var count: Int {
     switch self {
     case .bytes(let b): b.count
     case .file(_, _, let length): length
+    case .stream(_, let length): length
     }
   }
 }

@@ -34,10 +34,12 @@ extension TCPConnectionDelegate {
 /// one `writev`. While the queue holds more than `highWater` bytes the connection stops reading
 /// (backpressure: a client that does not read cannot make us buffer without bound).
 public final class TCPConnection: ReadinessHandler {
-  /// A piece of output: bytes, or a range of an open file sent with `sendfile`.
+  /// A piece of output: bytes, a range of an open file sent with `sendfile`, or a source asked
+  /// for more pieces when the queue reaches it.
   enum Chunk {
     case bytes([UInt8])
     case file(OpenFile, offset: Int, length: Int)
+    case source(OutputSource)
   }
 
   enum State {
@@ -144,6 +146,14 @@ public final class TCPConnection: ReadinessHandler {
     queuedBytes += length
   }
 
+  /// Queues a source of output of any length: it is asked for pieces only when everything
+  /// before it has been sent, so a large generated body (a folder archive) costs constant memory.
+  public func write(source: OutputSource) {
+    guard isOpen else { return }
+    if queuedBytes == 0 { lastWriteProgress = reactor.now }
+    queue.append(.source(source))
+  }
+
   /// Sends what is queued now, as far as the kernel takes it; the rest waits for writability.
   public func flush() {
     guard case .open = state else { return }
@@ -154,6 +164,9 @@ public final class TCPConnection: ReadinessHandler {
         sent = sendGathered()
       case .file(let file, let offset, let length):
         sent = sendFile(file, offset: offset + headOffset, length: length - headOffset)
+      case .source(let source):
+        guard pull(source) else { return }
+        continue
       }
       if sent < 0 { return }  // closed on error
       if sent == 0 { break }  // kernel buffer full
@@ -170,6 +183,39 @@ public final class TCPConnection: ReadinessHandler {
       queueHead = 0
     }
     updateInterest()
+  }
+
+  /// Puts a source's next pieces in front of it, or drops it when it has no more. A source that
+  /// fails cuts the connection (the body can no longer be what was promised); false then.
+  private func pull(_ source: OutputSource) -> Bool {
+    let pieces: [OutputPiece]?
+    do {
+      pieces = try source.nextPieces()
+    } catch {
+      trace?.event("tcp", "output source failed: \(error)")
+      abort()
+      return false
+    }
+    guard let pieces else {
+      queue[queueHead] = .bytes([])
+      queueHead += 1
+      return true
+    }
+    var chunks: [Chunk] = []
+    for piece in pieces {
+      switch piece {
+      case .bytes(let b) where !b.isEmpty:
+        chunks.append(.bytes(b))
+        queuedBytes += b.count
+      case .file(let file, let offset, let length) where length > 0:
+        chunks.append(.file(file, offset: offset, length: length))
+        queuedBytes += length
+      default:
+        continue
+      }
+    }
+    queue.insert(contentsOf: chunks, at: queueHead)
+    return true
   }
 
   /// `writev()`: sends the run of byte chunks at the head of the queue in one call.
@@ -228,6 +274,7 @@ public final class TCPConnection: ReadinessHandler {
       switch queue[queueHead] {
       case .bytes(let b): length = b.count
       case .file(_, _, let l): length = l
+      case .source: return  // sent bytes never reach past a source not yet pulled
       }
       let left = length - headOffset
       if remaining >= left {

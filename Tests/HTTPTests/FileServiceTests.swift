@@ -29,6 +29,7 @@ import Testing
       switch part {
       case .bytes(let b): return b
       case .file(let f, let offset, let length): return f.read(offset: offset, length: length) ?? []
+      case .stream: return []  // archives are read back through real clients (FolderArchiveTests)
       }
     }
   }
