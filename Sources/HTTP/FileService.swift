@@ -13,6 +13,8 @@ public struct FileServerOptions: Sendable {
   public var listing = true
   /// Whether names starting with "." are served and listed.
   public var dotfiles = false
+  /// Whether and how PUT stores files.
+  public var uploads = UploadOptions()
 
   public init(root: String) {
     self.root = root
@@ -47,7 +49,8 @@ public final class FileService {
   static let gzipLimit = 8 * 1024 * 1024
   /// Below this size compression is not worth its header.
   static let gzipMinimum = 128
-  static let allow = "GET, HEAD, OPTIONS"
+  /// The methods this server answers, for Allow.
+  var allow: String { options.uploads.enabled ? "GET, HEAD, OPTIONS, PUT" : "GET, HEAD, OPTIONS" }
   /// The multipart/byteranges boundary.
   static let boundary = "barenet-byteranges-7d1c3a9e"
 
@@ -65,11 +68,11 @@ public final class FileService {
     case .get, .head:
       break
     case .options:
-      return Response(status: .noContent, headers: [("Allow", Self.allow)])
+      return Response(status: .noContent, headers: [("Allow", allow)])
     case .other:
       return .error(.unimplemented)
     default:
-      return .error(.methodNotAllowed, [("Allow", Self.allow)])
+      return .error(.methodNotAllowed, [("Allow", allow)])
     }
     if request.path == "*" { return .error(.badRequest) }
     let opened: (file: OpenFile, real: String)

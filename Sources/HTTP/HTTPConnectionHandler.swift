@@ -19,16 +19,21 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   private let log: LineLog
   private let dates: DateCache
   private let timeouts: HTTPTimeouts
-  private var parser = RequestParser()
+  private var parser: RequestParser
   /// When the head now arriving started (reactor ms), for the header timeout.
   private var headStartedAt: Int64 = 0
   private var stopping = false
+  /// A PUT whose body is arriving, and its request (answered when the body ends).
+  private var upload: (file: PendingUpload, request: Request)?
 
   init(service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts) {
     self.service = service
     self.log = log
     self.dates = dates
     self.timeouts = timeouts
+    var limits = RequestParser.Limits()
+    if service.options.uploads.enabled { limits.body = max(limits.body, service.options.uploads.maxSize) }
+    parser = RequestParser(limits: limits)
   }
 
   func connectionDidReceive(_ connection: TCPConnection) {
@@ -44,7 +49,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         break
       }
       if parser.isIdle && headStartedAt == 0 { headStartedAt = connection.reactor.now }
-      let (event, consumed) = connection.input.withUnsafeBytes { parser.parse($0) }
+      let (event, consumed) = connection.input.withUnsafeBytes { raw in
+        parser.parse(raw) { body in upload?.file.write(body) }
+      }
       connection.input.consume(consumed)
       switch event {
       case .needMore:
@@ -52,9 +59,17 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         continue
       case .request(let request):
         headStartedAt = 0
-        answer(request, on: connection)
+        if request.method == .put {
+          beginUpload(request, on: connection)
+        } else {
+          answer(request, on: connection)
+        }
         continue
       case .bodyComplete:
+        if let (file, request) = upload {
+          upload = nil
+          send(file.finish(), for: request, on: connection, close: !request.keepAlive || stopping)
+        }
         continue
       case .error(let error):
         send(.error(error.status), for: nil, on: connection, close: true)
@@ -72,6 +87,22 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     let response = service.respond(to: request)
     let close = !request.keepAlive || response.closeConnection || stopping
     send(response, for: request, on: connection, close: close)
+  }
+
+  /// A PUT: refused at once (closing, so a large body is not read for nothing), answered at
+  /// once for an empty body, or stored as its body arrives.
+  private func beginUpload(_ request: Request, on connection: TCPConnection) {
+    switch service.beginUpload(request) {
+    case .refused(let refusal):
+      send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
+    case .started(let file):
+      if request.framing == .none {
+        send(file.finish(), for: request, on: connection, close: !request.keepAlive || stopping)
+        return
+      }
+      if request.expectContinue { connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+      upload = (file, request)
+    }
   }
 
   /// Queues a response; the connection flushes it after this callback returns.
@@ -108,7 +139,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   /// Sets the one deadline that applies now: header, idle, or none while output is queued
   /// (the transport's write-stall bound covers that).
   private func armDeadline(_ connection: TCPConnection) {
-    if !parser.isIdle || !connection.input.isEmpty {
+    if upload != nil {
+      // An upload may take long; it only must not stall.
+      connection.deadline = connection.reactor.now + timeouts.idle
+    } else if !parser.isIdle || !connection.input.isEmpty {
       connection.deadline = (headStartedAt > 0 ? headStartedAt : connection.reactor.now) + timeouts.header
     } else {
       headStartedAt = 0
@@ -146,5 +180,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
   }
 
-  func connectionDidClose(_ connection: TCPConnection) {}
+  func connectionDidClose(_ connection: TCPConnection) {
+    upload = nil  // an unfinished upload's temporary file is removed with it
+  }
 }

@@ -64,7 +64,11 @@ public struct RequestParser: Sendable {
   public var isIdle: Bool { state == .head }
 
   /// Parses from the start of `bytes`. Returns the event and how many bytes to consume.
-  public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (Event, consumed: Int) {
+  /// Body bytes (without chunk framing) are handed to `body` as they are consumed, for a
+  /// request that stores them (an upload); by default they are dropped.
+  public mutating func parse(
+    _ bytes: UnsafeRawBufferPointer, body: (UnsafeRawBufferPointer) -> Void = { _ in }
+  ) -> (Event, consumed: Int) {
     switch state {
     case .failed:
       return (.needMore, bytes.count)
@@ -72,6 +76,7 @@ public struct RequestParser: Sendable {
       return parseHead(bytes)
     case .body(let remaining):
       let take = min(remaining, bytes.count)
+      if take > 0 { body(UnsafeRawBufferPointer(rebasing: bytes[0..<take])) }
       if take == remaining {
         state = .head
         return (.bodyComplete, take)
@@ -79,7 +84,7 @@ public struct RequestParser: Sendable {
       state = .body(remaining: remaining - take)
       return (.needMore, take)
     case .chunkSize, .chunkData, .chunkDataEnd, .trailers:
-      return parseChunked(bytes)
+      return parseChunked(bytes, body: body)
     }
   }
 
@@ -340,7 +345,9 @@ public struct RequestParser: Sendable {
 
   // MARK: Chunked bodies
 
-  private mutating func parseChunked(_ bytes: UnsafeRawBufferPointer) -> (Event, consumed: Int) {
+  private mutating func parseChunked(
+    _ bytes: UnsafeRawBufferPointer, body: (UnsafeRawBufferPointer) -> Void
+  ) -> (Event, consumed: Int) {
     var index = 0
     while index < bytes.count {
       switch state {
@@ -371,6 +378,7 @@ public struct RequestParser: Sendable {
         state = size == 0 ? .trailers : .chunkData(remaining: size)
       case .chunkData(let remaining):
         let take = min(remaining, bytes.count - index)
+        if take > 0 { body(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)])) }
         index += take
         state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
       case .chunkDataEnd:

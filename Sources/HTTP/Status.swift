@@ -12,6 +12,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
 
   public static let `continue` = Status(100, "Continue")
   public static let ok = Status(200, "OK")
+  public static let created = Status(201, "Created")
   public static let noContent = Status(204, "No Content")
   public static let partialContent = Status(206, "Partial Content")
   public static let movedPermanently = Status(301, "Moved Permanently")
@@ -21,6 +22,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let notFound = Status(404, "Not Found")
   public static let methodNotAllowed = Status(405, "Method Not Allowed")
   public static let requestTimeout = Status(408, "Request Timeout")
+  public static let conflict = Status(409, "Conflict")
   public static let lengthRequired = Status(411, "Length Required")
   public static let preconditionFailed = Status(412, "Precondition Failed")
   public static let contentTooLarge = Status(413, "Content Too Large")
@@ -31,5 +33,6 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let internalServerError = Status(500, "Internal Server Error")
   public static let unimplemented = Status(501, "Not Implemented")
   public static let serviceUnavailable = Status(503, "Service Unavailable")
+  public static let insufficientStorage = Status(507, "Insufficient Storage")
   public static let versionNotSupported = Status(505, "HTTP Version Not Supported")
 }

@@ -26,6 +26,16 @@ struct HTTPOptions: ParsableArguments {
   @Option(help: "Most connections open at once, per thread.")
   var maxConnections = 10_000
 
+  @Flag(help: "Accept uploads: PUT stores the body at the request's path (off by default).")
+  var upload = false
+
+  @Flag(help: "With --upload, an upload may replace an existing file (else 409 Conflict).")
+  var overwrite = false
+
+  @Option(
+    help: ArgumentHelp("With --upload, the largest upload accepted: bytes, or with K, M or G.", valueName: "SIZE"))
+  var maxUpload = "1G"
+
   @Option(help: "Most connections open at once from one client address (0: no limit); more get 503.")
   var maxPerClient = 0
 
@@ -37,6 +47,9 @@ struct HTTPOptions: ParsableArguments {
     var files = FileServerOptions(root: root)
     files.listing = !noListing
     files.dotfiles = dotfiles
+    files.uploads.enabled = upload
+    files.uploads.overwrite = overwrite
+    files.uploads.maxSize = try Self.size(maxUpload)
     var configuration = HTTPServerConfiguration(files: files)
     configuration.maxConnections = maxConnections
     if maxPerClient > 0 { configuration.perClient = PeerLimit(perAddress: maxPerClient) }
@@ -51,7 +64,23 @@ struct HTTPOptions: ParsableArguments {
     return configuration
   }
 
+  /// "512", "64K", "100M", "2G" as bytes.
+  static func size(_ text: String) throws -> Int {
+    let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    var digits = Substring(text.uppercased())
+    var scale = 1
+    if let last = digits.last, let unit = units[last] {
+      scale = unit
+      digits = digits.dropLast()
+    }
+    guard let value = Int(digits), value > 0, value <= Int.max / scale else {
+      throw ValidationError("--max-upload must be a size such as 500K, 100M or 2G")
+    }
+    return value * scale
+  }
+
   func validate() throws {
+    _ = try Self.size(maxUpload)
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be from 1 to 256") }
     if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
     if maxPerClient < 0 { throw ValidationError("--max-per-client must be 0 (no limit) or more") }

@@ -241,3 +241,41 @@ func errorStatus(_ text: String, limits: RequestParser.Limits = .init()) -> Int?
     }
   }
 }
+
+@Suite struct RequestBodyTests {
+  /// Feeds `text` in pieces of `step` bytes and collects the body bytes the parser hands out.
+  func body(_ text: String, step: Int) -> (bytes: [UInt8], completed: Bool) {
+    var parser = RequestParser()
+    var buffer: [UInt8] = []
+    var collected: [UInt8] = []
+    var completed = false
+    for chunk in Array(text.utf8).chunked(by: step) {
+      buffer += chunk
+      while !buffer.isEmpty {
+        let (event, consumed) = buffer.withUnsafeBytes { raw in
+          parser.parse(raw) { collected += $0 }
+        }
+        buffer.removeFirst(consumed)
+        if event == .bodyComplete { completed = true }
+        if event == .needMore && consumed == 0 { break }
+      }
+    }
+    return (collected, completed)
+  }
+
+  @Test func bodyBytesArriveExactlyWhateverThePieces() {
+    let length = "PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world"
+    let chunked =
+      "PUT /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    for step in [1, 2, 7, 1000] {
+      #expect(body(length, step: step) == (Array("hello world".utf8), true), "step \(step)")
+      #expect(body(chunked, step: step) == (Array("hello world".utf8), true), "step \(step)")
+    }
+  }
+}
+
+extension Array {
+  fileprivate func chunked(by size: Int) -> [ArraySlice<Element>] {
+    stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+  }
+}

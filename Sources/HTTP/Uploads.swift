@@ -1,0 +1,108 @@
+import ServerCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What `--upload`, `--overwrite` and `--max-upload` allow.
+public struct UploadOptions: Sendable {
+  /// PUT stores files (off by default: a file server is read-only unless asked).
+  public var enabled = false
+  /// An upload may replace an existing file (else 409 Conflict).
+  public var overwrite = false
+  /// The largest body accepted, in bytes (413 above it).
+  public var maxSize = 1 << 30
+
+  public init() {}
+}
+
+/// A PUT under way: its bytes go to a temporary file beside the destination, renamed into place
+/// only when the whole body has arrived.
+public final class PendingUpload {
+  let file: AtomicUpload
+  let replacing: Bool
+  let location: String
+  let maxSize: Int
+  /// Why the upload failed part-way (disk full, over the limit); answered when the body ends.
+  private(set) var failure: Response?
+
+  init(file: AtomicUpload, replacing: Bool, location: String, maxSize: Int) {
+    self.file = file
+    self.replacing = replacing
+    self.location = location
+    self.maxSize = maxSize
+  }
+
+  /// Appends body bytes; after a failure the rest of the body is read and dropped.
+  public func write(_ bytes: UnsafeRawBufferPointer) {
+    guard failure == nil else { return }
+    if file.size + bytes.count > maxSize {
+      failure = .error(.contentTooLarge)
+    } else if !file.write(bytes) {
+      failure = errno == ENOSPC || errno == EDQUOT ? .error(.insufficientStorage) : .error(.internalServerError)
+    }
+    if failure != nil { file.discard() }
+  }
+
+  /// The body is complete: 201 Created (with Location) or 204 No Content for a replaced file,
+  /// or the failure met on the way.
+  public func finish() -> Response {
+    if let failure { return failure }
+    do {
+      try file.commit()
+    } catch {
+      return .error(error.errno == ENOSPC || error.errno == EDQUOT ? .insufficientStorage : .internalServerError)
+    }
+    if replacing { return Response(status: .noContent) }
+    var created = Response(status: .created, headers: [("Location", location)])
+    created.body = [.bytes(Array("Created \(location)\n".utf8))]
+    return created
+  }
+}
+
+/// How a PUT begins: its body is to be stored, or it is refused with a response.
+public enum UploadStart {
+  case started(PendingUpload)
+  case refused(Response)
+}
+
+extension FileService {
+  /// Starts a PUT: checks the name like every other path (no traversal, no dotfiles unless
+  /// `--dotfiles`), that the folder exists, and overwrite and size rules. Returns the pending
+  /// upload, or the response that refuses it.
+  public func beginUpload(_ request: Request) -> UploadStart {
+    let uploads = options.uploads
+    guard uploads.enabled else { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }
+    if case .length(let length) = request.framing, length > uploads.maxSize {
+      return .refused(.error(.contentTooLarge))
+    }
+    let segments: [String]
+    do {
+      segments = try resolver.segments(of: request.path)
+    } catch .malformed {
+      return .refused(.error(.badRequest))
+    } catch {
+      return .refused(.error(.forbidden))
+    }
+    guard let name = segments.last, !request.path.hasSuffix("/") else {
+      return .refused(.error(.methodNotAllowed, [("Allow", allow)]))  // a folder
+    }
+    let parent = resolver.path(of: Array(segments.dropLast()))
+    guard let folder = try? resolver.contained(parent) else { return .refused(.error(.conflict)) }
+    var info = stat()
+    guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return .refused(.error(.conflict)) }
+    let destination = folder + "/" + name
+    var existing = stat()
+    let exists = lstat(destination, &existing) == 0
+    if exists {
+      if existing.st_mode & S_IFMT != S_IFREG { return .refused(.error(.conflict)) }
+      if !uploads.overwrite { return .refused(.error(.conflict)) }
+    }
+    do {
+      let file = try AtomicUpload(destination: destination)
+      return .started(PendingUpload(file: file, replacing: exists, location: request.path, maxSize: uploads.maxSize))
+    } catch {
+      return .refused(.error(error.errno == ENOSPC ? .insufficientStorage : .forbidden))
+    }
+  }
+}

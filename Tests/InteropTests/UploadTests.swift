@@ -1,0 +1,101 @@
+import Foundation
+import HTTP
+import TestSupport
+import Testing
+import Transport
+
+/// `--upload`: PUT with curl, Python's requests and a raw socket that gives up half-way.
+@Suite final class UploadTests {
+  let root: String
+  let server: TestServer
+  let work: String
+
+  init() throws {
+    root = try Fixture.site()
+    server = try TestServer(root: root) {
+      $0.files.uploads.enabled = true
+      $0.files.uploads.maxSize = 1 << 20
+    }
+    work = NSTemporaryDirectory() + "barenet-upload-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    try Data(Fixture.bigPattern(300_000)).write(to: URL(fileURLWithPath: work + "/data.bin"))
+  }
+
+  deinit {
+    server.stop()
+    Fixture.remove(root)
+    Fixture.remove(work)
+  }
+
+  func put(_ path: String, _ extra: [String] = []) throws -> String {
+    let r = try Command.run(
+      "curl",
+      ["-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}", "-T", work + "/data.bin"] + extra
+        + [server.url(path)])
+    return r.out
+  }
+
+  func debris() throws -> [String] {
+    try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.contains(".barenet-upload") }
+  }
+
+  @Test func curlUploadsAndTheRulesHold() throws {
+    #expect(try put("/docs/new.bin") == "201")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/docs/new.bin")) == Data(Fixture.bigPattern(300_000)))
+    #expect(try put("/hello.txt") == "409")  // no --overwrite
+    #expect(try String(contentsOfFile: root + "/hello.txt", encoding: .utf8) == "Hello, world!\n")
+    #expect(try put("/.secret") == "403")  // hidden names, like every other path
+    #expect(try put("/missing/folder.bin") == "409")
+    let folder = try RawClient(server.address)  // (curl -T to a folder URL appends the file name)
+    try folder.send("PUT /docs/ HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+    #expect(try folder.readResponse().status == 405)
+    #expect(try put("/chunked.bin", ["-H", "Transfer-Encoding: chunked"]) == "201")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/chunked.bin")).count == 300_000)
+    try Data(count: 2 << 20).write(to: URL(fileURLWithPath: work + "/data.bin"))
+    #expect(try put("/too-big.bin") == "413")
+    #expect(!FileManager.default.fileExists(atPath: root + "/too-big.bin"))
+    #expect(try debris().isEmpty)
+  }
+
+  @Test func overwriteReplacesWith204() throws {
+    let replacing = try TestServer(root: root) {
+      $0.files.uploads.enabled = true
+      $0.files.uploads.overwrite = true
+    }
+    defer { replacing.stop() }
+    let r = try Command.run(
+      "curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", work + "/data.bin", replacing.url("/hello.txt")])
+    #expect(r.out == "204")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/hello.txt")).count == 300_000)
+  }
+
+  @Test func pythonRequestsUploads() throws {
+    let script = """
+      import sys, requests
+      r = requests.put(sys.argv[1], data=open(sys.argv[2], 'rb'))
+      print(r.status_code, r.headers.get('Location'))
+      """
+    let r = try Command.run("/usr/bin/python3", ["-c", script, server.url("/docs/py.bin"), work + "/data.bin"])
+    #expect(r.out == "201 /docs/py.bin\n", "\(r.err)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/docs/py.bin")).count == 300_000)
+  }
+
+  @Test func anUploadCutOffLeavesNoDebrisAndTheOldFile() throws {
+    let c = try RawClient(server.address)
+    try c.send("PUT /docs/half.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 500000\r\n\r\n")
+    try c.send(Fixture.bigPattern(200_000))
+    usleep(100_000)
+    c.close()
+    usleep(300_000)
+    #expect(!FileManager.default.fileExists(atPath: root + "/docs/half.bin"))
+    #expect(try debris().isEmpty)
+  }
+
+  @Test func withoutUploadPutIs405() throws {
+    let plain = try TestServer(root: root)
+    defer { plain.stop() }
+    let r = try Command.run(
+      "curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", work + "/data.bin", plain.url("/x.bin")])
+    #expect(r.out == "405")
+  }
+}
