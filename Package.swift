@@ -57,7 +57,7 @@ let package = Package(
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
     .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
-    .testTarget(name: "DNSTests", dependencies: ["DNS", "Transport", "TestSupport"]),
+    .testTarget(name: "DNSTests", dependencies: ["DNS", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(
       name: "InteropTests", dependencies: ["HTTP", "FTP", "DNS", "ServerCore", "Transport", "CZlib", "TestSupport"]),
   ]

@@ -1,3 +1,5 @@
+import ServerCore
+
 /// Presentation format → canonical RDATA, for zone files (the inverse of `RecordData.present`).
 extension RecordData {
   /// Why an RDATA could not be parsed.

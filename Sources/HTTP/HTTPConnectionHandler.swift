@@ -26,8 +26,12 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   /// A PUT whose body is arriving, and its request (answered when the body ends).
   private var upload: (file: PendingUpload, request: Request)?
 
-  init(service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts) {
+  /// Checks credentials when `--auth` is on.
+  private let auth: AuthCache?
+
+  init(service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts, auth: AuthCache?) {
     self.service = service
+    self.auth = auth
     self.log = log
     self.dates = dates
     self.timeouts = timeouts
@@ -59,7 +63,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         continue
       case .request(let request):
         headStartedAt = 0
-        if request.method == .put {
+        if let refusal = auth?.refusal(for: request) {
+          // A refused body is not read: answer and close.
+          send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
+        } else if request.method == .put {
           beginUpload(request, on: connection)
         } else {
           answer(request, on: connection)

@@ -6,6 +6,8 @@ public struct HTTPServerConfiguration: Sendable {
   public var files: FileServerOptions
   public var timeouts = HTTPTimeouts()
   public var maxConnections = 10_000
+  /// Basic authentication (`--auth`); nil for none.
+  public var auth: HTTPAuth?
   /// The cap on connections from one client address, shared by every loop; nil for none.
   public var perClient: PeerLimit?
   /// Where access log lines go; nil for none.
@@ -30,11 +32,12 @@ public final class HTTPServer {
     let log = LineLog(sink: configuration.log)
     let dates = DateCache()
     let timeouts = configuration.timeouts
+    let authCache = configuration.auth.map(AuthCache.init)
     self.log = log
     tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: configuration.maxConnections) {
       connection in
       connection.writeStallMilliseconds = timeouts.writeStall
-      return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts)
+      return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts, auth: authCache)
     }
     tcp.peerLimit = configuration.perClient
     tcp.refusal = {

@@ -71,6 +71,8 @@ public struct Request: Equatable, Sendable {
   public var ifRange: String?
   public var range: String?
   public var acceptEncoding: String?
+  /// The Authorization field (Basic credentials).
+  public var authorization: String?
   /// The Accept field: a listing is sent as JSON when it prefers application/json.
   public var accept: String?
   public var userAgent: String?

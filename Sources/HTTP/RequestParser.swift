@@ -244,6 +244,7 @@ public struct RequestParser: Sendable {
       case .range: request.range = value
       case .acceptEncoding: request.acceptEncoding = joined(request.acceptEncoding, value)
       case .accept: request.accept = joined(request.accept, value)
+      case .authorization: request.authorization = value
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value
       }
@@ -418,7 +419,7 @@ public struct RequestParser: Sendable {
 enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
-  case acceptEncoding, accept, userAgent, referer
+  case acceptEncoding, accept, userAgent, referer, authorization
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
@@ -426,7 +427,7 @@ enum KnownField {
     ("if-none-match", .ifNoneMatch), ("if-modified-since", .ifModifiedSince),
     ("if-unmodified-since", .ifUnmodifiedSince), ("if-range", .ifRange), ("range", .range),
     ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
-    ("referer", .referer),
+    ("referer", .referer), ("authorization", .authorization),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {

@@ -110,6 +110,17 @@ public enum SocketAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     return .v4(v4)
   }
 
+  /// True for 127.0.0.0/8 and ::1 (and their IPv4-mapped forms): traffic that never leaves the
+  /// machine. The wildcard addresses (0.0.0.0, ::) are not loopback: they accept from anywhere.
+  public var isLoopback: Bool {
+    switch unmappedIPv4 ?? self {
+    case .v4(let a): return UInt32(bigEndian: a.sin_addr.s_addr) >> 24 == 127
+    case .v6(var a):
+      let bytes = withUnsafeBytes(of: &a.sin6_addr) { Array($0) }
+      return bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+    }
+  }
+
   /// True when both addresses name the same host (ports ignored), comparing an IPv4-mapped
   /// IPv6 address equal to its IPv4 form.
   public func sameHost(as other: SocketAddress) -> Bool {

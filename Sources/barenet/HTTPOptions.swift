@@ -1,4 +1,5 @@
 import ArgumentParser
+import FTP
 import HTTP
 import ServerCore
 import Transport
@@ -36,6 +37,15 @@ struct HTTPOptions: ParsableArguments {
     help: ArgumentHelp("With --upload, the largest upload accepted: bytes, or with K, M or G.", valueName: "SIZE"))
   var maxUpload = "1G"
 
+  @Option(
+    help: ArgumentHelp(
+      "Ask for a name and password (HTTP Basic) from this users file ('barenet passwd'; the FTP format).",
+      valueName: "FILE"))
+  var auth: String?
+
+  @Flag(help: "With --auth, let everyone read and ask only uploads for an account that may write.")
+  var authWritesOnly = false
+
   @Option(help: "Most connections open at once from one client address (0: no limit); more get 503.")
   var maxPerClient = 0
 
@@ -53,6 +63,15 @@ struct HTTPOptions: ParsableArguments {
     var configuration = HTTPServerConfiguration(files: files)
     configuration.maxConnections = maxConnections
     if maxPerClient > 0 { configuration.perClient = PeerLimit(perAddress: maxPerClient) }
+    if let auth {
+      let users = try loadUsers(auth)
+      configuration.auth = HTTPAuth(writesOnly: authWritesOnly) { name, password in
+        guard let account = users.account(named: name), !account.isAnonymous,
+          PasswordHash.verify(password, against: account.hash)
+        else { return nil }
+        return account.canWrite ? .write : .read
+      }
+    }
     configuration.timeouts.idle = Int64(keepAliveTimeout) * 1000
     configuration.trace = trace ? .standardError : nil
     if quiet {
@@ -81,6 +100,7 @@ struct HTTPOptions: ParsableArguments {
 
   func validate() throws {
     _ = try Self.size(maxUpload)
+    if authWritesOnly && auth == nil { throw ValidationError("--auth-writes-only needs --auth FILE") }
     if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be from 1 to 256") }
     if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
     if maxPerClient < 0 { throw ValidationError("--max-per-client must be 0 (no limit) or more") }

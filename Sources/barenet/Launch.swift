@@ -34,6 +34,9 @@ struct Launch {
     if let count = options.threads { threads = count }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "HTTP")
     banners.append("barenet: serving \(root) over HTTP at \(url(listeners[0].address, scheme: "http"))")
+    if configuration.auth != nil, let warning = HTTPAuth.clearTextWarning(listeningOn: listeners[0].address) {
+      banners.append(warning)
+    }
     setups.append { reactor, index in
       try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).shutdown
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ServerCore
 import TestSupport
 import Testing
 
