@@ -316,3 +316,19 @@ public final class FileService {
     Int(t.tv_sec) * 1_000_000_000 + Int(t.tv_nsec)
   }
 }
+
+extension FileServerOptions {
+  /// One paragraph, printed at start, of what these options expose to anyone who can connect.
+  public func exposure(auth: HTTPAuth?) -> String {
+    let access =
+      auth == nil
+      ? "anyone who can connect may read" : auth!.writesOnly ? "anyone may read" : "only accounts may read"
+    let writes =
+      !uploads.enabled
+      ? "uploads are off"
+      : "uploads are ON (PUT\(uploads.overwrite ? ", replacing files" : ", new files only"), "
+        + "\(auth == nil ? "by anyone" : "by accounts that may write"))"
+    return "barenet: exposed: \(access); folder listings \(listing ? "on" : "off"); "
+      + "dotfiles \(dotfiles ? "SERVED" : "hidden"); \(writes)."
+  }
+}

@@ -66,25 +66,6 @@ public final class PacketCapture {
 
   /// The interface that holds `address`, from `getifaddrs` (nil if none does).
   public static func interface(holding address: SocketAddress) -> String? {
-    var list: UnsafeMutablePointer<ifaddrs>?
-    guard getifaddrs(&list) == 0 else { return nil }
-    defer { freeifaddrs(list) }
-    var cursor = list
-    while let entry = cursor {
-      defer { cursor = entry.pointee.ifa_next }
-      guard let raw = entry.pointee.ifa_addr else { continue }
-      var storage = sockaddr_storage()
-      let size =
-        raw.pointee.sa_family == sa_family_t(AF_INET6)
-        ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
-      guard raw.pointee.sa_family == sa_family_t(AF_INET) || raw.pointee.sa_family == sa_family_t(AF_INET6) else {
-        continue
-      }
-      withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: size)) }
-      if let candidate = SocketAddress(storage: storage), candidate.sameHost(as: address) {
-        return String(cString: entry.pointee.ifa_name)
-      }
-    }
-    return nil
+    SocketAddress.interfaceAddresses().first { $0.address.sameHost(as: address) }?.interface
   }
 }

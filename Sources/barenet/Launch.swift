@@ -33,7 +33,8 @@ struct Launch {
     let configuration = try options.configuration(root: root)
     if let count = options.threads { threads = count }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "HTTP")
-    banners.append("barenet: serving \(root) over HTTP at \(url(listeners[0].address, scheme: "http"))")
+    banners.append("barenet: serving \(root) over HTTP at " + urls(listeners[0].address, scheme: "http"))
+    banners.append(configuration.files.exposure(auth: configuration.auth))
     if configuration.auth != nil, let warning = HTTPAuth.clearTextWarning(listeningOn: listeners[0].address) {
       banners.append(warning)
     }
@@ -51,7 +52,7 @@ struct Launch {
     if configuration.session.users.accounts.contains(where: \.canWrite) { writesFiles = true }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
     let sessions = SessionCounter()
-    banners.append("barenet: serving \(root) over FTP at \(url(listeners[0].address, scheme: "ftp"))")
+    banners.append("barenet: serving \(root) over FTP at " + urls(listeners[0].address, scheme: "ftp"))
     setups.append { reactor, index in
       try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
         .shutdown
@@ -125,8 +126,16 @@ struct Launch {
     return String(cString: real)
   }
 
-  private func url(_ address: SocketAddress, scheme: String) -> String {
-    "\(scheme)://\(address)/"
+  /// The URLs a listener is reached at: its own address, or for a wildcard (0.0.0.0, ::) the
+  /// address of every interface of the right family (link-local ones left out).
+  private func urls(_ address: SocketAddress, scheme: String) -> String {
+    guard address.isWildcard else { return "\(scheme)://\(address)/" }
+    let dualStack = address.family == AF_INET6
+    let reachable = SocketAddress.interfaceAddresses().map(\.address).filter {
+      ($0.family == address.family || dualStack) && !$0.isLinkLocal
+    }
+    let list = reachable.map { "\(scheme)://\($0.with(port: address.port))/" }
+    return list.isEmpty ? "\(scheme)://\(address)/" : list.joined(separator: "  ")
   }
 }
 

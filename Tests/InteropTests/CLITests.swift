@@ -88,6 +88,22 @@ import Transport
     #expect(log.contains("\"curl/"))
   }
 
+  @Test func startSaysWhatIsExposed() throws {
+    let port = try freeLoopbackPort()
+    let quiet = try BarenetProcess(["http", Fixture.packageRoot.path + "/www", "--port", "\(port)"], port: port)
+    let banner = quiet.waitForLog(containing: "exposed:")
+    #expect(banner.contains("http://127.0.0.1:\(port)/"))
+    #expect(
+      banner.contains("exposed: anyone who can connect may read; folder listings on; dotfiles hidden; uploads are off.")
+    )
+    quiet.terminate()
+    let open = try BarenetProcess(
+      ["http", Fixture.packageRoot.path + "/www", "--port", "\(port)", "--upload", "--overwrite", "--dotfiles"],
+      port: port)
+    let exposed = open.waitForLog(containing: "exposed:")
+    #expect(exposed.contains("dotfiles SERVED; uploads are ON (PUT, replacing files, by anyone)."), "\(exposed)")
+  }
+
   @Test func serveRunsHTTPAndFTPOverTheSameFolder() throws {
     func freePort() throws -> UInt16 {
       let probe = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))

@@ -48,6 +48,15 @@ public final class BarenetProcess {
   /// What the process wrote to stdout and stderr so far.
   public var log: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
+  /// Waits up to `seconds` for `text` to appear in the output (banners come just after the
+  /// listeners accept); returns the output either way.
+  @discardableResult
+  public func waitForLog(containing text: String, seconds: Double = 5) -> String {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !log.contains(text) && Date() < deadline { usleep(20_000) }
+    return log
+  }
+
   /// How many descriptors the process holds (entries of /proc/PID/fd).
   public var openDescriptors: Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
