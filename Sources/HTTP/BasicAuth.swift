@@ -53,7 +53,7 @@ final class AuthCache {
 
   /// Whether `request` may go on; nil to go on, or the refusal (401 with a challenge, or 403).
   func refusal(for request: Request) -> Response? {
-    let writes = request.method == .put
+    let writes = request.isWrite
     if auth.writesOnly && !writes { return nil }
     guard let header = request.authorization, let access = access(header) else {
       return .error(

@@ -50,7 +50,9 @@ public final class FileService {
   /// Below this size compression is not worth its header.
   static let gzipMinimum = 128
   /// The methods this server answers, for Allow.
-  var allow: String { options.uploads.enabled ? "GET, HEAD, OPTIONS, PUT" : "GET, HEAD, OPTIONS" }
+  var allow: String {
+    "GET, HEAD, OPTIONS, PROPFIND" + (options.uploads.enabled ? ", PUT" : "") + (options.uploads.mkdir ? ", MKCOL" : "")
+  }
   /// The multipart/byteranges boundary.
   static let boundary = "barenet-byteranges-7d1c3a9e"
 
@@ -68,7 +70,8 @@ public final class FileService {
     case .get, .head:
       break
     case .options:
-      return Response(status: .noContent, headers: [("Allow", allow)])
+      // DAV: 1 tells WebDAV clients (rclone, file managers) they may PROPFIND.
+      return Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1"), ("MS-Author-Via", "DAV")])
     case .other:
       return .error(.unimplemented)
     default:
@@ -287,7 +290,7 @@ public final class FileService {
   }
 
   /// The cached header values for the file at `path`, recomputed when the file changed.
-  private func facts(_ path: String, _ info: stat) -> FileFacts {
+  func facts(_ path: String, _ info: stat) -> FileFacts {
     let mtime = Self.nanoseconds(info.st_mtim)
     if let hit = facts[path], hit.inode == UInt64(info.st_ino), hit.size == Int(info.st_size),
       hit.mtimeNanoseconds == mtime

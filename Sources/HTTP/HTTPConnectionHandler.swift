@@ -25,6 +25,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   private var stopping = false
   /// A PUT whose body is arriving, and its request (answered when the body ends).
   private var upload: (file: PendingUpload, request: Request)?
+  /// A PROPFIND whose (small, XML) body is arriving.
+  private var propfind: (request: Request, body: [UInt8])?
 
   /// Checks credentials when `--auth` is on.
   private let auth: AuthCache?
@@ -54,7 +56,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       }
       if parser.isIdle && headStartedAt == 0 { headStartedAt = connection.reactor.now }
       let (event, consumed) = connection.input.withUnsafeBytes { raw in
-        parser.parse(raw) { body in upload?.file.write(body) }
+        parser.parse(raw) { body in
+          upload?.file.write(body)
+          if propfind != nil, propfind!.body.count + body.count <= 64 * 1024 { propfind!.body += body }
+        }
       }
       connection.input.consume(consumed)
       switch event {
@@ -68,11 +73,24 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
           send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
         } else if request.method == .put {
           beginUpload(request, on: connection)
+        } else if request.method == .other("MKCOL") {
+          send(
+            service.makeFolder(request), for: request, on: connection,
+            close: request.framing != .none || !request.keepAlive || stopping)
+        } else if request.method == .other("PROPFIND") && request.framing != .none {
+          propfind = (request, [])
+        } else if request.method == .other("PROPFIND") {
+          send(service.propfind(request, body: []), for: request, on: connection, close: !request.keepAlive || stopping)
         } else {
           answer(request, on: connection)
         }
         continue
       case .bodyComplete:
+        if let (request, body) = propfind {
+          propfind = nil
+          send(
+            service.propfind(request, body: body), for: request, on: connection, close: !request.keepAlive || stopping)
+        }
         if let (file, request) = upload {
           upload = nil
           send(file.finish(), for: request, on: connection, close: !request.keepAlive || stopping)

@@ -71,12 +71,20 @@ public struct Request: Equatable, Sendable {
   public var ifRange: String?
   public var range: String?
   public var acceptEncoding: String?
+  /// WebDAV's Depth field ("0", "1", "infinity").
+  public var depth: String?
   /// The Authorization field (Basic credentials).
   public var authorization: String?
   /// The Accept field: a listing is sent as JSON when it prefers application/json.
   public var accept: String?
   public var userAgent: String?
   public var referer: String?
+
+  /// Whether the request changes the folder (an upload, a new folder): what `--auth-writes-only`
+  /// asks an account for.
+  public var isWrite: Bool {
+    method == .put || method == .other("MKCOL")
+  }
 
   public init(method: Method, target: String, minorVersion: Int) {
     self.method = method

@@ -245,6 +245,7 @@ public struct RequestParser: Sendable {
       case .acceptEncoding: request.acceptEncoding = joined(request.acceptEncoding, value)
       case .accept: request.accept = joined(request.accept, value)
       case .authorization: request.authorization = value
+      case .depth: request.depth = value.lowercased()
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value
       }
@@ -419,7 +420,7 @@ public struct RequestParser: Sendable {
 enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
-  case acceptEncoding, accept, userAgent, referer, authorization
+  case acceptEncoding, accept, userAgent, referer, authorization, depth
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
@@ -427,7 +428,7 @@ enum KnownField {
     ("if-none-match", .ifNoneMatch), ("if-modified-since", .ifModifiedSince),
     ("if-unmodified-since", .ifUnmodifiedSince), ("if-range", .ifRange), ("range", .range),
     ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
-    ("referer", .referer), ("authorization", .authorization),
+    ("referer", .referer), ("authorization", .authorization), ("depth", .depth),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {

@@ -12,6 +12,8 @@ public struct UploadOptions: Sendable {
   public var overwrite = false
   /// The largest body accepted, in bytes (413 above it).
   public var maxSize = 1 << 30
+  /// MKCOL creates folders (`--mkdir`).
+  public var mkdir = false
 
   public init() {}
 }
@@ -57,6 +59,35 @@ public final class PendingUpload {
     var created = Response(status: .created, headers: [("Location", location)])
     created.body = [.bytes(Array("Created \(location)\n".utf8))]
     return created
+  }
+}
+
+extension FileService {
+  /// MKCOL (RFC 4918 §9.3) with `--mkdir`: 201 for a new folder; 405 if the name exists; 409
+  /// if its parent does not; names checked like every other path.
+  public func makeFolder(_ request: Request) -> Response {
+    guard options.uploads.mkdir else { return .error(.methodNotAllowed, [("Allow", allow)]) }
+    guard request.framing == .none else { return .error(.unsupportedMediaType) }
+    let segments: [String]
+    do {
+      segments = try resolver.segments(of: request.path)
+    } catch .malformed {
+      return .error(.badRequest)
+    } catch {
+      return .error(.forbidden)
+    }
+    guard let name = segments.last else { return .error(.methodNotAllowed, [("Allow", allow)]) }
+    guard let parent = try? resolver.contained(resolver.path(of: Array(segments.dropLast()))) else {
+      return .error(.conflict)
+    }
+    var info = stat()
+    guard stat(parent, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return .error(.conflict) }
+    if lstat(parent + "/" + name, &info) == 0 { return .error(.methodNotAllowed, [("Allow", allow)]) }
+    guard mkdir(parent + "/" + name, 0o755) == 0 else {
+      return .error(errno == ENOSPC ? .insufficientStorage : .forbidden)
+    }
+    let location = request.path.hasSuffix("/") ? request.path : request.path + "/"
+    return Response(status: .created, headers: [("Location", location)])
   }
 }
 

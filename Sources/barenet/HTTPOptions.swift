@@ -30,6 +30,9 @@ struct HTTPOptions: ParsableArguments {
   @Flag(help: "Accept uploads: PUT stores the body at the request's path (off by default).")
   var upload = false
 
+  @Flag(help: "Let MKCOL (WebDAV) create folders (off by default).")
+  var mkdir = false
+
   @Flag(help: "With --upload, an upload may replace an existing file (else 409 Conflict).")
   var overwrite = false
 
@@ -59,6 +62,7 @@ struct HTTPOptions: ParsableArguments {
     files.dotfiles = dotfiles
     files.uploads.enabled = upload
     files.uploads.overwrite = overwrite
+    files.uploads.mkdir = mkdir
     files.uploads.maxSize = try Self.size(maxUpload)
     var configuration = HTTPServerConfiguration(files: files)
     configuration.maxConnections = maxConnections
