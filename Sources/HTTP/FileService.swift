@@ -51,7 +51,8 @@ public final class FileService {
   static let gzipMinimum = 128
   /// The methods this server answers, for Allow.
   var allow: String {
-    "GET, HEAD, OPTIONS, PROPFIND" + (options.uploads.enabled ? ", PUT" : "") + (options.uploads.mkdir ? ", MKCOL" : "")
+    "GET, HEAD, OPTIONS, PROPFIND" + (options.uploads.enabled ? ", PUT, DELETE, MOVE, COPY" : "")
+      + (options.uploads.mkdir ? ", MKCOL" : "")
   }
   /// The multipart/byteranges boundary.
   static let boundary = "barenet-byteranges-7d1c3a9e"

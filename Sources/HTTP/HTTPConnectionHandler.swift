@@ -73,10 +73,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
           send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
         } else if request.method == .put {
           beginUpload(request, on: connection)
-        } else if request.method == .other("MKCOL") {
-          send(
-            service.makeFolder(request), for: request, on: connection,
-            close: request.framing != .none || !request.keepAlive || stopping)
+        } else if let change = changeFolder(request) {
+          send(change, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
         } else if request.method == .other("PROPFIND") && request.framing != .none {
           propfind = (request, [])
         } else if request.method == .other("PROPFIND") {
@@ -112,6 +110,17 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     let response = service.respond(to: request)
     let close = !request.keepAlive || response.closeConnection || stopping
     send(response, for: request, on: connection, close: close)
+  }
+
+  /// The WebDAV methods that change the folder without a body: MKCOL, DELETE, MOVE, COPY.
+  private func changeFolder(_ request: Request) -> Response? {
+    switch request.method {
+    case .delete: service.delete(request)
+    case .other("MKCOL"): service.makeFolder(request)
+    case .other("MOVE"): service.transfer(request, move: true)
+    case .other("COPY"): service.transfer(request, move: false)
+    default: nil
+    }
   }
 
   /// A PUT: refused at once (closing, so a large body is not read for nothing), answered at

@@ -73,6 +73,10 @@ public struct Request: Equatable, Sendable {
   public var acceptEncoding: String?
   /// WebDAV's Depth field ("0", "1", "infinity").
   public var depth: String?
+  /// WebDAV's Destination (MOVE, COPY): an absolute URL or a path.
+  public var destination: String?
+  /// WebDAV's Overwrite: "F" forbids replacing the destination.
+  public var overwrite: String?
   /// The Authorization field (Basic credentials).
   public var authorization: String?
   /// The Accept field: a listing is sent as JSON when it prefers application/json.
@@ -83,7 +87,11 @@ public struct Request: Equatable, Sendable {
   /// Whether the request changes the folder (an upload, a new folder): what `--auth-writes-only`
   /// asks an account for.
   public var isWrite: Bool {
-    method == .put || method == .other("MKCOL")
+    switch method {
+    case .put, .delete: true
+    case .other(let name): ["MKCOL", "MOVE", "COPY"].contains(name)
+    default: false
+    }
   }
 
   public init(method: Method, target: String, minorVersion: Int) {

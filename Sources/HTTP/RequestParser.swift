@@ -246,6 +246,8 @@ public struct RequestParser: Sendable {
       case .accept: request.accept = joined(request.accept, value)
       case .authorization: request.authorization = value
       case .depth: request.depth = value.lowercased()
+      case .destination: request.destination = value
+      case .overwrite: request.overwrite = value.uppercased()
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value
       }
@@ -420,7 +422,7 @@ public struct RequestParser: Sendable {
 enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
-  case acceptEncoding, accept, userAgent, referer, authorization, depth
+  case acceptEncoding, accept, userAgent, referer, authorization, depth, destination, overwrite
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
@@ -429,6 +431,7 @@ enum KnownField {
     ("if-unmodified-since", .ifUnmodifiedSince), ("if-range", .ifRange), ("range", .range),
     ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
     ("referer", .referer), ("authorization", .authorization), ("depth", .depth),
+    ("destination", .destination), ("overwrite", .overwrite),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {

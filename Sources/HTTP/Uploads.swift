@@ -68,22 +68,14 @@ extension FileService {
   public func makeFolder(_ request: Request) -> Response {
     guard options.uploads.mkdir else { return .error(.methodNotAllowed, [("Allow", allow)]) }
     guard request.framing == .none else { return .error(.unsupportedMediaType) }
-    let segments: [String]
-    do {
-      segments = try resolver.segments(of: request.path)
-    } catch .malformed {
-      return .error(.badRequest)
-    } catch {
-      return .error(.forbidden)
-    }
-    guard let name = segments.last else { return .error(.methodNotAllowed, [("Allow", allow)]) }
-    guard let parent = try? resolver.contained(resolver.path(of: Array(segments.dropLast()))) else {
-      return .error(.conflict)
+    let target: Place
+    switch place(request.path) {
+    case .failure(let refusal): return refusal.response
+    case .success(let p): target = p
     }
     var info = stat()
-    guard stat(parent, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return .error(.conflict) }
-    if lstat(parent + "/" + name, &info) == 0 { return .error(.methodNotAllowed, [("Allow", allow)]) }
-    guard mkdir(parent + "/" + name, 0o755) == 0 else {
+    if lstat(target.full, &info) == 0 { return .error(.methodNotAllowed, [("Allow", allow)]) }
+    guard mkdir(target.full, 0o755) == 0 else {
       return .error(errno == ENOSPC ? .insufficientStorage : .forbidden)
     }
     let location = request.path.hasSuffix("/") ? request.path : request.path + "/"

@@ -113,6 +113,51 @@ import Testing
         == Data(Fixture.bigPattern(200_000)))
   }
 
+  @Test func litmusBasicAndCopyMovePassCompletely() throws {
+    let empty = work + "/litmus"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let dav = try TestServer(root: empty) {
+      $0.files.uploads.enabled = true
+      $0.files.uploads.mkdir = true
+      $0.files.uploads.overwrite = true
+    }
+    defer { dav.stop() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Command.which("litmus"))
+    process.arguments = [dav.url("/")]
+    process.environment = ["TESTS": "basic copymove", "PATH": "/usr/bin:/bin"]
+    process.currentDirectoryURL = URL(fileURLWithPath: work)  // where litmus writes debug.log
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(text.contains("summary for `basic': of 16 tests run: 16 passed, 0 failed. 100.0%"), "\(text)")
+    #expect(text.contains("summary for `copymove': of 13 tests run: 13 passed, 0 failed. 100.0%"), "\(text)")
+  }
+
+  @Test func deleteMoveAndCopyKeepTheRules() throws {
+    func call(_ method: String, _ path: String, _ headers: [String] = []) throws -> String {
+      try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", method] + headers + [server.url(path)]).out
+    }
+    try FileManager.default.createDirectory(atPath: root + "/keep", withIntermediateDirectories: true)
+    try "x".write(toFile: root + "/keep/.hidden", atomically: true, encoding: .utf8)
+    #expect(try call("DELETE", "/keep/") == "403")  // a hidden file inside is never deleted
+    #expect(FileManager.default.fileExists(atPath: root + "/keep/.hidden"))
+    #expect(try call("COPY", "/hello.txt", ["-H", "Destination: \(server.url("/copy.txt"))"]) == "201")
+    #expect(try call("COPY", "/hello.txt", ["-H", "Destination: /copy.txt"]) == "409")  // no --overwrite here
+    #expect(try call("COPY", "/hello.txt", ["-H", "Destination: /copy.txt", "-H", "Overwrite: F"]) == "412")
+    // ".." stops at the root: this names /tmp inside the served folder, which does not exist.
+    #expect(try call("MOVE", "/copy.txt", ["-H", "Destination: /../../tmp/escape.txt"]) == "409")
+    #expect(!FileManager.default.fileExists(atPath: "/tmp/escape.txt"))
+    #expect(try call("MOVE", "/copy.txt", ["-H", "Destination: /../moved.txt"]) == "201")
+    #expect(FileManager.default.fileExists(atPath: root + "/moved.txt"))
+    #expect(try call("MOVE", "/docs/", ["-H", "Destination: /docs/inside/"]) == "403")
+    #expect(try call("DELETE", "/hello.txt") == "204")
+    #expect(!FileManager.default.fileExists(atPath: root + "/hello.txt"))
+  }
+
   @Test func propfindBodiesAreReadStrictly() {
     #expect(WebDAV.query([]) == .allProperties)
     #expect(WebDAV.query(Array("<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>".utf8)) == .allProperties)
