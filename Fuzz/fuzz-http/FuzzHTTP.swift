@@ -1,4 +1,5 @@
-// Fuzz target: the HTTP request parser and the range/conditional header logic.
+// Fuzz target: the HTTP request parser, the range/conditional header logic, and the parsers
+// of what a request body or field may hold: multipart forms, PROPFIND XML, Basic credentials.
 // Built with -sanitize=fuzzer by scripts/fuzz; a plain build replays files given as arguments.
 import HTTP
 
@@ -7,6 +8,13 @@ import HTTP
 @_cdecl("barenet_fuzz_one")
 func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) {
   let data = UnsafeRawBufferPointer(start: start, count: count)
+  var form = MultipartParser(boundary: "b")
+  _ = form.feed(data.prefix(count / 2))
+  _ = form.feed(data.dropFirst(count / 2))
+  _ = form.finish()
+  _ = WebDAV.query(Array(data))
+  _ = HTTPAuth.credentials(String(decoding: data, as: UTF8.self))
+  _ = ListingQuery(query: String(decoding: data, as: UTF8.self), accept: String(decoding: data, as: UTF8.self))
   var parser = RequestParser()
   var buffer = Array(data)
   var rounds = 0

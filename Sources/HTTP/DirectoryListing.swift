@@ -68,7 +68,8 @@ public enum DirectoryListing {
   /// of a README.md or index.md in the folder) shown below as preformatted text. Names are
   /// HTML-escaped and links percent-encoded, so no file name or README can inject markup.
   public static func html(
-    urlPath: String, entries: [DirectoryEntry], query: ListingQuery = ListingQuery(), readme: String? = nil
+    urlPath: String, entries: [DirectoryEntry], query: ListingQuery = ListingQuery(), readme: String? = nil,
+    uploadForm: Bool = false
   ) -> String {
     let title = "Index of " + PercentEncoding.html(urlPath)
     var rows = ""
@@ -87,6 +88,10 @@ public enum DirectoryListing {
       let sortState = query.sort == key ? " aria-sort=\"\(query.descending ? "descending" : "ascending")\"" : ""
       return "<th\(cls)\(sortState)><a href=\"\(query.link(sortingBy: key))\">\(label)\(mark)</a></th>"
     }
+    let form =
+      uploadForm
+      ? "<form method=\"post\" enctype=\"multipart/form-data\"><input type=\"file\" name=\"file\" multiple> "
+        + "<button>Upload</button></form>\n" : ""
     let readmeBlock = readme.map { "<section><h2>README</h2><pre>\(PercentEncoding.html($0))</pre></section>\n" } ?? ""
     return """
       <!DOCTYPE html>
@@ -104,6 +109,7 @@ public enum DirectoryListing {
       th{background:#eef1f5;font-weight:600;font-size:.85rem}th a{color:#4a5563}
       td.n{word-break:break-all}td.s,th.s{text-align:right;white-space:nowrap}td.d{white-space:nowrap;color:#5b6573}
       a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:underline}
+      form{margin:1rem 0}
       pre{background:#fff;padding:1rem;border-radius:8px;overflow-x:auto;white-space:pre-wrap;
       box-shadow:0 1px 3px rgba(0,0,0,.08)}
       footer{margin-top:1rem;font-size:.8rem;color:#7a8494}
@@ -112,7 +118,7 @@ public enum DirectoryListing {
       <body><main><h1>Index of \(breadcrumb(urlPath))</h1>
       <table><thead><tr>\(head("Name", .name, ""))\(head("Size", .size, " class=\"s\""))\(head("Modified (UTC)", .date, " class=\"d\""))</tr></thead><tbody>
       \(rows)</tbody></table>
-      \(readmeBlock)<footer>Served by barenet · <a href="?format=json">JSON</a> · <a href="?format=text">text</a></footer></main></body></html>
+      \(form)\(readmeBlock)<footer>Served by barenet · <a href="?format=json">JSON</a> · <a href="?format=text">text</a></footer></main></body></html>
 
       """
   }

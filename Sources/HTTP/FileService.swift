@@ -125,7 +125,10 @@ public final class FileService {
     switch query.format {
     case .html:
       let readme = readmeText(in: real, among: found)
-      page = Array(DirectoryListing.html(urlPath: request.path, entries: entries, query: query, readme: readme).utf8)
+      page = Array(
+        DirectoryListing.html(
+          urlPath: request.path, entries: entries, query: query, readme: readme, uploadForm: options.uploads.enabled
+        ).utf8)
       type = "text/html; charset=utf-8"
     case .json:
       page = Array(DirectoryListing.json(urlPath: request.path, entries: entries).utf8)

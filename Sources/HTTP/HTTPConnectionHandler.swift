@@ -23,10 +23,23 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   /// When the head now arriving started (reactor ms), for the header timeout.
   private var headStartedAt: Int64 = 0
   private var stopping = false
-  /// A PUT whose body is arriving, and its request (answered when the body ends).
-  private var upload: (file: PendingUpload, request: Request)?
-  /// A PROPFIND whose (small, XML) body is arriving.
-  private var propfind: (request: Request, body: [UInt8])?
+  /// A request whose body is being read, answered when the body ends.
+  private var receiving: Receiving?
+
+  enum Receiving {
+    /// PUT: the body is the file.
+    case upload(PendingUpload, Request)
+    /// POST of an upload form: the body holds files.
+    case form(FormUpload, Request)
+    /// PROPFIND: a small XML body, kept whole (up to 64 KiB).
+    case propfind(Request, [UInt8])
+
+    var request: Request {
+      switch self {
+      case .upload(_, let r), .form(_, let r), .propfind(let r, _): r
+      }
+    }
+  }
 
   /// Checks credentials when `--auth` is on.
   private let auth: AuthCache?
@@ -56,10 +69,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       }
       if parser.isIdle && headStartedAt == 0 { headStartedAt = connection.reactor.now }
       let (event, consumed) = connection.input.withUnsafeBytes { raw in
-        parser.parse(raw) { body in
-          upload?.file.write(body)
-          if propfind != nil, propfind!.body.count + body.count <= 64 * 1024 { propfind!.body += body }
-        }
+        parser.parse(raw) { body in receive(body) }
       }
       connection.input.consume(consumed)
       switch event {
@@ -75,8 +85,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
           beginUpload(request, on: connection)
         } else if let change = changeFolder(request) {
           send(change, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
+        } else if request.method == .post {
+          beginForm(request, on: connection)
         } else if request.method == .other("PROPFIND") && request.framing != .none {
-          propfind = (request, [])
+          receiving = .propfind(request, [])
         } else if request.method == .other("PROPFIND") {
           send(service.propfind(request, body: []), for: request, on: connection, close: !request.keepAlive || stopping)
         } else {
@@ -84,15 +96,15 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         }
         continue
       case .bodyComplete:
-        if let (request, body) = propfind {
-          propfind = nil
-          send(
-            service.propfind(request, body: body), for: request, on: connection, close: !request.keepAlive || stopping)
+        guard let done = receiving else { continue }
+        receiving = nil
+        let response: Response
+        switch done {
+        case .upload(let file, _): response = file.finish()
+        case .form(let form, _): response = form.finish()
+        case .propfind(let request, let body): response = service.propfind(request, body: body)
         }
-        if let (file, request) = upload {
-          upload = nil
-          send(file.finish(), for: request, on: connection, close: !request.keepAlive || stopping)
-        }
+        send(response, for: done.request, on: connection, close: !done.request.keepAlive || stopping)
         continue
       case .error(let error):
         send(.error(error.status), for: nil, on: connection, close: true)
@@ -123,6 +135,34 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
   }
 
+  /// Body bytes of the request being read, to whoever stores them.
+  private func receive(_ body: UnsafeRawBufferPointer) {
+    switch receiving {
+    case .upload(let file, _): file.write(body)
+    case .form(let form, _): form.write(body)
+    case .propfind(let request, var xml):
+      guard xml.count + body.count <= 64 * 1024 else { return }
+      xml += body
+      receiving = .propfind(request, xml)
+    case nil: return
+    }
+  }
+
+  /// A form upload: refused at once (closing, the body unread), or stored as it arrives.
+  private func beginForm(_ request: Request, on connection: TCPConnection) {
+    switch service.beginFormUpload(request) {
+    case .failure(let refusal):
+      send(refusal.response, for: request, on: connection, close: true)
+    case .success(let form):
+      if request.expectContinue { connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+      receiving = .form(form, request)
+      if request.framing == .none {
+        receiving = nil
+        send(form.finish(), for: request, on: connection, close: !request.keepAlive || stopping)
+      }
+    }
+  }
+
   /// A PUT: refused at once (closing, so a large body is not read for nothing), answered at
   /// once for an empty body, or stored as its body arrives.
   private func beginUpload(_ request: Request, on connection: TCPConnection) {
@@ -135,7 +175,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         return
       }
       if request.expectContinue { connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
-      upload = (file, request)
+      receiving = .upload(file, request)
     }
   }
 
@@ -173,7 +213,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   /// Sets the one deadline that applies now: header, idle, or none while output is queued
   /// (the transport's write-stall bound covers that).
   private func armDeadline(_ connection: TCPConnection) {
-    if upload != nil {
+    if receiving != nil {
       // An upload may take long; it only must not stall.
       connection.deadline = connection.reactor.now + timeouts.idle
     } else if !parser.isIdle || !connection.input.isEmpty {
@@ -215,6 +255,6 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   }
 
   func connectionDidClose(_ connection: TCPConnection) {
-    upload = nil  // an unfinished upload's temporary file is removed with it
+    receiving = nil  // an unfinished upload's temporary files are removed with it
   }
 }

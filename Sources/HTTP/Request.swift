@@ -71,6 +71,8 @@ public struct Request: Equatable, Sendable {
   public var ifRange: String?
   public var range: String?
   public var acceptEncoding: String?
+  /// The Content-Type of the body (a form upload's multipart boundary is in it).
+  public var contentType: String?
   /// WebDAV's Depth field ("0", "1", "infinity").
   public var depth: String?
   /// WebDAV's Destination (MOVE, COPY): an absolute URL or a path.
@@ -88,7 +90,7 @@ public struct Request: Equatable, Sendable {
   /// asks an account for.
   public var isWrite: Bool {
     switch method {
-    case .put, .delete: true
+    case .put, .delete, .post: true
     case .other(let name): ["MKCOL", "MOVE", "COPY"].contains(name)
     default: false
     }

@@ -248,6 +248,7 @@ public struct RequestParser: Sendable {
       case .depth: request.depth = value.lowercased()
       case .destination: request.destination = value
       case .overwrite: request.overwrite = value.uppercased()
+      case .contentType: request.contentType = value
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value
       }
@@ -422,7 +423,7 @@ public struct RequestParser: Sendable {
 enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
-  case acceptEncoding, accept, userAgent, referer, authorization, depth, destination, overwrite
+  case acceptEncoding, accept, userAgent, referer, authorization, depth, destination, overwrite, contentType
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
@@ -431,7 +432,7 @@ enum KnownField {
     ("if-unmodified-since", .ifUnmodifiedSince), ("if-range", .ifRange), ("range", .range),
     ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
     ("referer", .referer), ("authorization", .authorization), ("depth", .depth),
-    ("destination", .destination), ("overwrite", .overwrite),
+    ("destination", .destination), ("overwrite", .overwrite), ("content-type", .contentType),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {
