@@ -96,23 +96,23 @@ public final class FormUpload {
 
 extension FileService {
   /// Starts a form upload to the folder at `request.path`, or refuses it.
-  public func beginFormUpload(_ request: Request) -> Result<FormUpload, FormRefusal> {
-    guard options.uploads.enabled else { return .failure(FormRefusal(.error(.methodNotAllowed, [("Allow", allow)]))) }
+  public func beginFormUpload(_ request: Request) -> Planned<FormUpload> {
+    guard options.uploads.enabled else { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }
     guard let boundary = request.contentType.flatMap(MultipartParser.boundary(fromContentType:)) else {
-      return .failure(FormRefusal(.error(.unsupportedMediaType)))
+      return .refused(.error(.unsupportedMediaType))
     }
     if case .length(let length) = request.framing, length > options.uploads.maxSize {
-      return .failure(FormRefusal(.error(.contentTooLarge)))
+      return .refused(.error(.contentTooLarge))
     }
     guard let folder = try? resolver.contained(resolver.fileSystemPath(of: request.path)) else {
-      return .failure(FormRefusal(.error(.notFound)))
+      return .refused(.error(.notFound))
     }
     var info = stat()
     guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-      return .failure(FormRefusal(.error(.methodNotAllowed, [("Allow", allow)])))
+      return .refused(.error(.methodNotAllowed, [("Allow", allow)]))
     }
     let path = request.path.hasSuffix("/") ? request.path : request.path + "/"
-    return .success(
+    return .ready(
       FormUpload(parser: MultipartParser(boundary: boundary), folder: folder, folderPath: path, service: self))
   }
 
@@ -127,10 +127,4 @@ extension FileService {
     if info.st_mode & S_IFMT != S_IFREG || !options.uploads.overwrite { return .error(.conflict) }
     return nil
   }
-}
-
-/// A refused form upload, as an Error so it can travel in a Result.
-public struct FormRefusal: Error {
-  public let response: Response
-  init(_ response: Response) { self.response = response }
 }

@@ -151,9 +151,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   /// A form upload: refused at once (closing, the body unread), or stored as it arrives.
   private func beginForm(_ request: Request, on connection: TCPConnection) {
     switch service.beginFormUpload(request) {
-    case .failure(let refusal):
-      send(refusal.response, for: request, on: connection, close: true)
-    case .success(let form):
+    case .refused(let refusal):
+      send(refusal, for: request, on: connection, close: true)
+    case .ready(let form):
       if request.expectContinue { connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
       receiving = .form(form, request)
       if request.framing == .none {
@@ -169,7 +169,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     switch service.beginUpload(request) {
     case .refused(let refusal):
       send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
-    case .started(let file):
+    case .ready(let file):
       if request.framing == .none {
         send(file.finish(), for: request, on: connection, close: !request.keepAlive || stopping)
         return

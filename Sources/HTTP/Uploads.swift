@@ -70,8 +70,8 @@ extension FileService {
     guard request.framing == .none else { return .error(.unsupportedMediaType) }
     let target: Place
     switch place(request.path) {
-    case .failure(let refusal): return refusal.response
-    case .success(let p): target = p
+    case .refused(let refusal): return refusal
+    case .ready(let p): target = p
     }
     var info = stat()
     if lstat(target.full, &info) == 0 { return .error(.methodNotAllowed, [("Allow", allow)]) }
@@ -83,9 +83,10 @@ extension FileService {
   }
 }
 
-/// How a PUT begins: its body is to be stored, or it is refused with a response.
-public enum UploadStart {
-  case started(PendingUpload)
+/// A step that either can go ahead with a value or is refused with a response: a PUT, a form
+/// upload, a WebDAV name resolved for writing.
+public enum Planned<Value> {
+  case ready(Value)
   case refused(Response)
 }
 
@@ -93,7 +94,7 @@ extension FileService {
   /// Starts a PUT: checks the name like every other path (no traversal, no dotfiles unless
   /// `--dotfiles`), that the folder exists, and overwrite and size rules. Returns the pending
   /// upload, or the response that refuses it.
-  public func beginUpload(_ request: Request) -> UploadStart {
+  public func beginUpload(_ request: Request) -> Planned<PendingUpload> {
     let uploads = options.uploads
     guard uploads.enabled else { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }
     if case .length(let length) = request.framing, length > uploads.maxSize {
@@ -123,7 +124,7 @@ extension FileService {
     }
     do {
       let file = try AtomicUpload(destination: destination)
-      return .started(PendingUpload(file: file, replacing: exists, location: request.path, maxSize: uploads.maxSize))
+      return .ready(PendingUpload(file: file, replacing: exists, location: request.path, maxSize: uploads.maxSize))
     } catch {
       return .refused(.error(error.errno == ENOSPC ? .insufficientStorage : .forbidden))
     }

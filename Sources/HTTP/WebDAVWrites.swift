@@ -17,29 +17,24 @@ extension FileService {
 
   /// Where `urlPath` is, or the response that refuses it (400 malformed, 403 hidden or the
   /// root itself, 409 when the parent folder does not exist).
-  func place(_ urlPath: String) -> Result<Place, PlaceRefusal> {
+  func place(_ urlPath: String) -> Planned<Place> {
     let segments: [String]
     do {
       segments = try resolver.segments(of: urlPath)
     } catch .malformed {
-      return .failure(PlaceRefusal(.error(.badRequest)))
+      return .refused(.error(.badRequest))
     } catch {
-      return .failure(PlaceRefusal(.error(.forbidden)))
+      return .refused(.error(.forbidden))
     }
-    guard let name = segments.last else { return .failure(PlaceRefusal(.error(.forbidden))) }
+    guard let name = segments.last else { return .refused(.error(.forbidden)) }
     guard let parent = try? resolver.contained(resolver.path(of: Array(segments.dropLast()))) else {
-      return .failure(PlaceRefusal(.error(.conflict)))
+      return .refused(.error(.conflict))
     }
     var info = stat()
     guard stat(parent, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-      return .failure(PlaceRefusal(.error(.conflict)))
+      return .refused(.error(.conflict))
     }
-    return .success(Place(parent: parent, name: name))
-  }
-
-  struct PlaceRefusal: Error {
-    let response: Response
-    init(_ response: Response) { self.response = response }
+    return .ready(Place(parent: parent, name: name))
   }
 
   /// DELETE: 204 once the file, or the folder and everything in it, is gone.
@@ -47,8 +42,8 @@ extension FileService {
     guard options.uploads.enabled else { return .error(.methodNotAllowed, [("Allow", allow)]) }
     let target: Place
     switch place(request.path) {
-    case .failure(let refusal): return refusal.response
-    case .success(let p): target = p
+    case .refused(let refusal): return refusal
+    case .ready(let p): target = p
     }
     var info = stat()
     guard lstat(target.full, &info) == 0 else { return .error(.notFound) }
@@ -64,8 +59,8 @@ extension FileService {
     let source: Place
     let destination: Place
     switch (place(request.path), place(destinationPath)) {
-    case (.failure(let refusal), _), (_, .failure(let refusal)): return refusal.response
-    case (.success(let a), .success(let b)):
+    case (.refused(let refusal), _), (_, .refused(let refusal)): return refusal
+    case (.ready(let a), .ready(let b)):
       source = a
       destination = b
     }

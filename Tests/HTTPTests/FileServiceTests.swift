@@ -123,10 +123,11 @@ import Testing
 
   @Test func methods() {
     #expect(get("/", method: .options).status == .noContent)
-    #expect(get("/", method: .options).header("Allow") == "GET, HEAD, OPTIONS")
+    #expect(get("/", method: .options).header("DAV") == "1")
+    #expect(get("/", method: .options).header("Allow") == "GET, HEAD, OPTIONS, PROPFIND")
     let post = get("/hello.txt", method: .post)
     #expect(post.status == .methodNotAllowed)
-    #expect(post.header("Allow") == "GET, HEAD, OPTIONS")
+    #expect(post.header("Allow") == "GET, HEAD, OPTIONS, PROPFIND")
     #expect(get("/", method: .delete).status == .methodNotAllowed)
     #expect(get("/", method: .other("BREW")).status == .unimplemented)
   }
