@@ -81,11 +81,11 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         if let refusal = auth?.refusal(for: request) {
           // A refused body is not read: answer and close.
           send(refusal, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
-        } else if request.method == .put {
+        } else if request.method == .put && service.options.uploads.enabled {
           beginUpload(request, on: connection)
         } else if let change = changeFolder(request) {
           send(change, for: request, on: connection, close: request.framing != .none || !request.keepAlive || stopping)
-        } else if request.method == .post {
+        } else if request.method == .post && service.options.uploads.enabled {
           beginForm(request, on: connection)
         } else if request.method == .other("PROPFIND") && request.framing != .none {
           receiving = .propfind(request, [])

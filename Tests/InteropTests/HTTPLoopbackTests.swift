@@ -93,7 +93,7 @@ import Transport
     #expect(try b.readResponse().status == 501)
     let post = try b.readResponse()
     #expect(post.status == 405)
-    #expect(post.header("Allow") == "GET, HEAD, OPTIONS")
+    #expect(post.header("Allow") == "GET, HEAD, OPTIONS, PROPFIND")
   }
 
   @Test func expect100ContinueGetsAnInterimResponse() throws {
