@@ -129,6 +129,23 @@ import Transport
     #expect(try debris().isEmpty)
   }
 
+  @Test func aBrowserSubmitsTheUploadForm() throws {
+    // Headless Chromium loads a page that fills a file input (two files) and submits the form;
+    // its multipart encoder, not ours, builds the body. The 303 lands on the folder's listing.
+    try FileManager.default.createDirectory(atPath: root + "/drop", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: Fixture.packageRoot.path + "/fixtures/browser/form-test.html", toPath: root + "/form-test.html")
+    let page = try Command.run(
+      "chromium",
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(work)/chromium", "--virtual-time-budget=5000",
+        "--dump-dom", server.url("/form-test.html"),
+      ], timeout: 90)
+    #expect(page.out.contains("browser-one.txt") && page.out.contains("browser-two.bin"), "\(page.out)\(page.err)")
+    #expect(try String(contentsOfFile: root + "/drop/browser-one.txt", encoding: .utf8) == "from the browser\n")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/drop/browser-two.bin")) == Data([0, 1, 2, 255]))
+  }
+
   @Test func aFormCutOffStoresNothing() throws {
     let c = try RawClient(server.address)
     let head =
