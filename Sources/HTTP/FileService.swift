@@ -108,9 +108,9 @@ public final class FileService {
       return .error(.movedPermanently, [("Location", location)])
     }
     let query = ListingQuery(query: request.query, accept: request.accept)
-    if query.downloadTar {
+    if let archive = query.download {
       guard options.listing else { return .error(.forbidden) }
-      return respondWithArchive(request, folder: real)
+      return respondWithArchive(request, folder: real, compressed: archive == .tarGzip)
     }
     if let index = try? resolver.open(real + "/index.html"), let info = index.file.status(),
       info.st_mode & S_IFMT == S_IFREG
@@ -151,9 +151,23 @@ public final class FileService {
   /// The folder as a tar archive, with a Content-Length and single-range support so that a
   /// broken download resumes (`curl -C -`, `wget -c`). The ETag names the members' paths,
   /// sizes and times: If-Range sends the whole archive again if any of them changed.
-  private func respondWithArchive(_ request: Request, folder real: String) -> Response {
+  private func respondWithArchive(_ request: Request, folder real: String, compressed: Bool) -> Response {
     let name = String(real.split(separator: "/").last ?? "root")
     let archive = FolderArchive(folder: real, name: name, resolver: resolver)
+    if compressed {
+      // Compressed on the way, so its length is unknown: no Content-Length, no ranges.
+      guard let source = GzipSource(archive.source(resolver: resolver)) else { return .error(.internalServerError) }
+      var response = Response(
+        status: .ok,
+        headers: [
+          ("Content-Type", "application/gzip"),
+          ("Content-Disposition", FolderArchive.contentDisposition(name + ".tar.gz")),
+          ("Cache-Control", "no-cache"),
+        ])
+      response.body = [.stream(source, length: 0)]
+      response.closeDelimited = true
+      return response
+    }
     let etag = "\"tar-\(archive.fingerprint)\""
     var response = Response(
       status: .ok,

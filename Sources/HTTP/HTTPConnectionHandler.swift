@@ -120,7 +120,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
     let response = service.respond(to: request)
-    let close = !request.keepAlive || response.closeConnection || stopping
+    let close = !request.keepAlive || response.closeConnection || response.closeDelimited || stopping
     send(response, for: request, on: connection, close: close)
   }
 

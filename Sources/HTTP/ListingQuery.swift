@@ -8,8 +8,12 @@ public struct ListingQuery: Equatable, Sendable {
   public var format = Format.html
   public var sort = Key.name
   public var descending = false
-  /// `?download=tar`: the folder as a tar archive instead of a listing.
-  public var downloadTar = false
+  /// `?download=tar` or `tar.gz`: the folder as an archive instead of a listing.
+  public var download: Archive?
+  public enum Archive: String, Sendable {
+    case tar
+    case tarGzip = "tar.gz"
+  }
 
   public init(format: Format = .html, sort: Key = .name, descending: Bool = false) {
     self.format = format
@@ -30,7 +34,7 @@ public struct ListingQuery: Equatable, Sendable {
       case "order":
         descending = value == "desc"
       case "download":
-        downloadTar = value == "tar"
+        download = Archive(rawValue: value == "tgz" ? "tar.gz" : value)
       case "format":
         if let chosen = Format(rawValue: value == "txt" ? "text" : value) {
           format = chosen

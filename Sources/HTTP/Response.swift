@@ -26,6 +26,9 @@ public struct Response {
   public var body: [BodyPart] = []
   /// The connection must close after this response (errors that leave the stream unsure).
   public var closeConnection = false
+  /// The body's length is not known in advance (a compressed folder download): no
+  /// Content-Length is sent and the end of the body is the end of the connection.
+  public var closeDelimited = false
 
   public init(status: Status, headers: [(name: String, value: String)] = [], body: [BodyPart] = []) {
     self.status = status
@@ -79,7 +82,7 @@ public struct Response {
       add(field.value)
       add("\r\n")
     }
-    if status.code != 304 && status.code != 204 && status.code >= 200 {
+    if status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited {
       add("Content-Length: ")
       add(String(contentLength))
       add("\r\n")

@@ -83,6 +83,26 @@ import Transport
     #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/part.tar")) == a)
   }
 
+  @Test func gzippedArchiveStreamsAndReadsBack() throws {
+    let r = try curl(["-D", work + "/head", "-o", work + "/site.tar.gz", server.url("/?download=tar.gz")])
+    #expect(r.status == 0, "\(r.err)")
+    let head = try String(contentsOfFile: work + "/head", encoding: .utf8)
+    #expect(head.contains("Content-Type: application/gzip") && !head.contains("Content-Length"))
+    #expect(try Command.run("gzip", ["-t", work + "/site.tar.gz"]).status == 0)
+    let name = URL(fileURLWithPath: root).lastPathComponent
+    let python = try Command.run(
+      "python3",
+      [
+        "-c", "import sys,tarfile; t=tarfile.open(sys.argv[1],'r:gz'); print(len(t.extractfile(sys.argv[2]).read()))",
+        work + "/site.tar.gz", "\(name)/big.bin",
+      ])
+    #expect(python.out == "\(3 * 1024 * 1024)\n", "\(python.err)")
+    // The same members as the plain archive.
+    _ = try curl(["-o", work + "/site.tar", server.url("/?download=tar")])
+    let plain = try Command.run("tar", ["-tf", work + "/site.tar"]).out
+    #expect(try Command.run("tar", ["-tzf", work + "/site.tar.gz"]).out == plain)
+  }
+
   @Test func aFileChangingSizeCutsTheArchiveShort() throws {
     let resolver = PathResolver(root: root, allowDotfiles: false)
     let archive = FolderArchive(folder: root + "/docs", name: "docs", resolver: resolver)
