@@ -71,6 +71,30 @@ import Transport
     #expect(try c.readResponse().text == "Hello, world!\n")
   }
 
+  @Test func fileDeletedWhileSentIsStillSentWhole() throws {
+    let root = try Fixture.site()
+    defer { Fixture.remove(root) }
+    let pattern = Fixture.bigPattern(24 * 1024 * 1024)
+    try writeFile(root + "/goes.bin", pattern)
+    let server = try TestServer(root: root)
+    defer { server.stop() }
+    let c = try RawClient(server.address)
+    try c.send("GET /goes.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    _ = try c.readLine()  // the response has started
+    unlink(root + "/goes.bin")
+    // The open descriptor keeps the data: the promised body arrives whole, and the next request
+    // on the connection sees the file gone.
+    var length = 0
+    while case let line = try c.readLine(), !line.isEmpty {
+      if line.lowercased().hasPrefix("content-length:") {
+        length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+      }
+    }
+    #expect(try c.receive(exactly: length).elementsEqual(pattern))
+    try c.send("GET /goes.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    #expect(try c.readResponse().status == 404)
+  }
+
   @Test func resetStormsLeakNoDescriptorsAndNoUploadDebris() throws {
     let root = try Fixture.site()
     defer { Fixture.remove(root) }
