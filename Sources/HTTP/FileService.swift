@@ -344,11 +344,12 @@ extension FileServerOptions {
     let access =
       auth == nil
       ? "anyone who can connect may read" : auth!.writesOnly ? "anyone may read" : "only accounts may read"
-    let writes =
+    let who = auth == nil ? "by anyone" : "by accounts that may write"
+    var writes =
       !uploads.enabled
-      ? "uploads are off"
-      : "uploads are ON (PUT\(uploads.overwrite ? ", replacing files" : ", new files only"), "
-        + "\(auth == nil ? "by anyone" : "by accounts that may write"))"
+      ? "uploads and WebDAV writes are off"
+      : "uploads and WebDAV writes are ON (form, PUT, DELETE, MOVE, COPY\(uploads.overwrite ? ", replacing files" : ", new files only"), \(who))"
+    if uploads.mkdir { writes += "; MKCOL creates folders \(who)" }
     return "barenet: exposed: \(access); folder listings \(listing ? "on" : "off"); "
       + "dotfiles \(dotfiles ? "SERVED" : "hidden"); \(writes)."
   }

@@ -94,14 +94,19 @@ import Transport
     let banner = quiet.waitForLog(containing: "exposed:")
     #expect(banner.contains("http://127.0.0.1:\(port)/"))
     #expect(
-      banner.contains("exposed: anyone who can connect may read; folder listings on; dotfiles hidden; uploads are off.")
+      banner.contains(
+        "exposed: anyone who can connect may read; folder listings on; dotfiles hidden; uploads and WebDAV writes are off."
+      )
     )
     quiet.terminate()
     let open = try BarenetProcess(
       ["http", Fixture.packageRoot.path + "/www", "--port", "\(port)", "--upload", "--overwrite", "--dotfiles"],
       port: port)
     let exposed = open.waitForLog(containing: "exposed:")
-    #expect(exposed.contains("dotfiles SERVED; uploads are ON (PUT, replacing files, by anyone)."), "\(exposed)")
+    #expect(
+      exposed.contains(
+        "dotfiles SERVED; uploads and WebDAV writes are ON (form, PUT, DELETE, MOVE, COPY, replacing files, by anyone)."
+      ), "\(exposed)")
   }
 
   @Test func serveRunsHTTPAndFTPOverTheSameFolder() throws {
