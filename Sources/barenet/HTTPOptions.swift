@@ -12,6 +12,9 @@ struct HTTPOptions: ParsableArguments {
   @Flag(help: "Serve and list names that start with a dot (hidden by default).")
   var dotfiles = false
 
+  @Flag(help: "Draw a QR code of the first URL other devices can reach, when run in a terminal.")
+  var qr = false
+
   @Flag(help: "Write no access log.")
   var quiet = false
 

@@ -33,7 +33,9 @@ struct Launch {
     let configuration = try options.configuration(root: root)
     if let count = options.threads { threads = count }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "HTTP")
-    banners.append("barenet: serving \(root) over HTTP at " + urls(listeners[0].address, scheme: "http"))
+    let addresses = urls(listeners[0].address, scheme: "http")
+    banners.append("barenet: serving \(root) over HTTP at " + addresses.joined(separator: "  "))
+    if options.qr { banners.append(Self.qrBanner(for: addresses)) }
     banners.append(configuration.files.exposure(auth: configuration.auth))
     if configuration.auth != nil, let warning = HTTPAuth.clearTextWarning(listeningOn: listeners[0].address) {
       banners.append(warning)
@@ -52,7 +54,8 @@ struct Launch {
     if configuration.session.users.accounts.contains(where: \.canWrite) { writesFiles = true }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
     let sessions = SessionCounter()
-    banners.append("barenet: serving \(root) over FTP at " + urls(listeners[0].address, scheme: "ftp"))
+    banners.append(
+      "barenet: serving \(root) over FTP at " + urls(listeners[0].address, scheme: "ftp").joined(separator: "  "))
     setups.append { reactor, index in
       try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
         .shutdown
@@ -128,14 +131,26 @@ struct Launch {
 
   /// The URLs a listener is reached at: its own address, or for a wildcard (0.0.0.0, ::) the
   /// address of every interface of the right family (link-local ones left out).
-  private func urls(_ address: SocketAddress, scheme: String) -> String {
-    guard address.isWildcard else { return "\(scheme)://\(address)/" }
+  private func urls(_ address: SocketAddress, scheme: String) -> [String] {
+    guard address.isWildcard else { return ["\(scheme)://\(address)/"] }
     let dualStack = address.family == AF_INET6
     let reachable = SocketAddress.interfaceAddresses().map(\.address).filter {
       ($0.family == address.family || dualStack) && !$0.isLinkLocal
     }
     let list = reachable.map { "\(scheme)://\($0.with(port: address.port))/" }
-    return list.isEmpty ? "\(scheme)://\(address)/" : list.joined(separator: "  ")
+    return list.isEmpty ? ["\(scheme)://\(address)/"] : list
+  }
+
+  /// With `--qr`: a QR code of the first URL another device can reach (not loopback), drawn on
+  /// the terminal; on a pipe or a file, or with only loopback to offer, a line saying why not.
+  static func qrBanner(for urls: [String]) -> String {
+    guard isatty(1) == 1 || isatty(2) == 1 else { return "barenet: --qr: not a terminal, no QR code drawn" }
+    let reachable = urls.first { !$0.contains("//127.") && !$0.contains("//[::1]") }
+    guard let url = reachable else {
+      return "barenet: --qr: only loopback is served, which no other device can reach (try --bind 0.0.0.0)"
+    }
+    guard let code = QRCode(url) else { return "barenet: --qr: \(url) is too long for a QR code" }
+    return "barenet: scan to open \(url)\n" + code.terminalText
   }
 }
 

@@ -109,6 +109,18 @@ import Transport
       ), "\(exposed)")
   }
 
+  @Test func qrNeedsATerminalAndAReachableAddress() throws {
+    let port = try freeLoopbackPort()
+    let piped = try BarenetProcess(
+      ["http", Fixture.packageRoot.path + "/www", "--port", "\(port)", "--qr"], port: port)
+    #expect(piped.waitForLog(containing: "--qr").contains("not a terminal, no QR code drawn"))
+    piped.terminate()
+    // Under a pseudo-terminal (util-linux's script), with only loopback to offer.
+    let command = "\(Command.barenet) http \(Fixture.packageRoot.path)/www --port \(port) --qr & sleep 1; kill $!"
+    let tty = try Command.run("script", ["-qec", command, "/dev/null"], timeout: 20)
+    #expect(tty.out.contains("only loopback is served"), "\(tty.out)")
+  }
+
   @Test func serveRunsHTTPAndFTPOverTheSameFolder() throws {
     func freePort() throws -> UInt16 {
       let probe = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
