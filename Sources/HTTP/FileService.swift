@@ -79,19 +79,12 @@ public final class FileService {
       return .error(.methodNotAllowed, [("Allow", allow)])
     }
     if request.path == "*" { return .error(.badRequest) }
-    let opened: (file: OpenFile, real: String)
-    do {
-      opened = try resolver.open(try resolver.fileSystemPath(of: request.path))
-    } catch .malformed {
-      return .error(.badRequest)
-    } catch .outside {
-      return .error(.forbidden)
-    } catch .unavailable {
-      return .error(.serviceUnavailable, [("Retry-After", "1")])
-    } catch {
-      return .error(.notFound)
+    let opened: (file: OpenFile, real: String, info: stat)
+    switch openForReading(request.path) {
+    case .refused(let refusal): return refusal
+    case .ready(let found): opened = found
     }
-    guard let info = opened.file.status() else { return .error(.notFound) }
+    let info = opened.info
     switch info.st_mode & S_IFMT {
     case S_IFDIR:
       return respondForDirectory(request, real: opened.real)
@@ -100,6 +93,25 @@ public final class FileService {
     default:
       return .error(.forbidden)  // FIFOs, devices, sockets: never read
     }
+  }
+
+  /// Opens the file or folder a URL path names, checked to be inside the root; or the response
+  /// that refuses it (400 malformed, 403 outside, 503 out of descriptors, 404 otherwise).
+  func openForReading(_ urlPath: String) -> Planned<(file: OpenFile, real: String, info: stat)> {
+    let opened: (file: OpenFile, real: String)
+    do {
+      opened = try resolver.open(try resolver.fileSystemPath(of: urlPath))
+    } catch .malformed {
+      return .refused(.error(.badRequest))
+    } catch .outside {
+      return .refused(.error(.forbidden))
+    } catch .unavailable {
+      return .refused(.error(.serviceUnavailable, [("Retry-After", "1")]))
+    } catch {
+      return .refused(.error(.notFound))
+    }
+    guard let info = opened.file.status() else { return .refused(.error(.notFound)) }
+    return .ready((opened.file, opened.real, info))
   }
 
   private func respondForDirectory(_ request: Request, real: String) -> Response {

@@ -114,17 +114,12 @@ extension FileService {
       return refusal
     }
     guard let query = WebDAV.query(body) else { return .error(.badRequest) }
-    let opened: (file: OpenFile, real: String)
-    do {
-      opened = try resolver.open(try resolver.fileSystemPath(of: request.path))
-    } catch .malformed {
-      return .error(.badRequest)
-    } catch .outside {
-      return .error(.forbidden)
-    } catch {
-      return .error(.notFound)
+    let opened: (file: OpenFile, real: String, info: stat)
+    switch openForReading(request.path) {
+    case .refused(let refusal): return refusal
+    case .ready(let found): opened = found
     }
-    guard let info = opened.file.status() else { return .error(.notFound) }
+    let info = opened.info
     let isDirectory = info.st_mode & S_IFMT == S_IFDIR
     var base = request.path
     if isDirectory && !base.hasSuffix("/") { base += "/" }

@@ -11,8 +11,7 @@ import Testing
   init() throws {
     root = try Fixture.site()
     server = try TestServer(root: root, threads: 2)
-    work = NSTemporaryDirectory() + "barenet-clients-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    work = try Fixture.scratch("clients")
   }
 
   deinit {

@@ -12,8 +12,7 @@ import Transport
   init() throws {
     root = try Fixture.site()
     server = try FTPTestServer(root: root)
-    work = NSTemporaryDirectory() + "barenet-ftp-clients-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    work = try Fixture.scratch("ftp-clients")
   }
 
   deinit {

@@ -160,8 +160,7 @@ import Transport
         "serve", root, "--http-port", "\(httpPort)", "--ftp-port", "\(ftpPort)", "--users", users, "--quiet",
         "--user", "root",
       ], port: ftpPort)
-    let work = NSTemporaryDirectory() + "barenet-sigterm-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    let work = try Fixture.scratch("sigterm")
     defer { Fixture.remove(work) }
     try writeFile(work + "/upload.bin", pattern)
     // A rate-limited download and upload, each about two seconds long, under way at SIGTERM.
@@ -200,8 +199,7 @@ import Transport
   let server: FTPTestServer
 
   init() throws {
-    mountPoint = NSTemporaryDirectory() + "barenet-tmpfs-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+    mountPoint = try Fixture.scratch("tmpfs")
     let mounted = try Command.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint])
     guard mounted.status == 0 else {
       throw RawClient.Failure(description: "cannot mount a tmpfs (run the tests as root): \(mounted.err)")

@@ -19,8 +19,7 @@ import Transport
     try "deep\n".write(toFile: root + "/" + Self.longFolder + "/long-name.txt", atomically: true, encoding: .utf8)
     try "secret\n".write(toFile: root + "/.hidden", atomically: true, encoding: .utf8)
     server = try TestServer(root: root)
-    work = NSTemporaryDirectory() + "barenet-tar-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    work = try Fixture.scratch("tar")
   }
 
   deinit {

@@ -16,8 +16,7 @@ import Transport
       $0.files.uploads.enabled = true
       $0.files.uploads.maxSize = 1 << 20
     }
-    work = NSTemporaryDirectory() + "barenet-upload-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    work = try Fixture.scratch("upload")
     try Data(Fixture.bigPattern(300_000)).write(to: URL(fileURLWithPath: work + "/data.bin"))
   }
 

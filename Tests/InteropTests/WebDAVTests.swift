@@ -15,7 +15,7 @@ import Testing
       $0.files.uploads.enabled = true
       $0.files.uploads.mkdir = true
     }
-    work = NSTemporaryDirectory() + "barenet-dav-\(UUID().uuidString)"
+    work = try Fixture.scratch("dav")
     try FileManager.default.createDirectory(atPath: work + "/local", withIntermediateDirectories: true)
   }
 

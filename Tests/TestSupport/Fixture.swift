@@ -7,6 +7,14 @@ public enum Fixture {
   public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+  /// A new empty folder for a test's own files (downloads, archives, users files), named with
+  /// `label` so a leftover one says which test made it.
+  public static func scratch(_ label: String) throws -> String {
+    let path = NSTemporaryDirectory() + "barenet-\(label)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
   /// A fresh temporary copy of `fixtures/site` with extra files:
   /// - `big.bin`: 3 MiB of a deterministic byte pattern;
   /// - `passwd-link` → /etc/passwd and `etc-link` → /etc (both outside the root);
