@@ -14,7 +14,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let ok = Status(200, "OK")
   public static let created = Status(201, "Created")
   public static let noContent = Status(204, "No Content")
-  public static let multiStatus = Status(207, "Multi-Status")
+  public static let multistatus = Status(207, "Multi-Status")
   public static let partialContent = Status(206, "Partial Content")
   public static let movedPermanently = Status(301, "Moved Permanently")
   public static let seeOther = Status(303, "See Other")

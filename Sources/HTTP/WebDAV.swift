@@ -134,7 +134,7 @@ extension FileService {
         resources.append(resource(href: href, name: entry.name, real: path, info: child))
       }
     }
-    var response = Response(status: .multiStatus, headers: [("Content-Type", "application/xml; charset=utf-8")])
+    var response = Response(status: .multistatus, headers: [("Content-Type", "application/xml; charset=utf-8")])
     response.body = [.bytes(Array(WebDAV.multistatus(resources, query: query).utf8))]
     return response
   }
