@@ -36,10 +36,4 @@ public final class PeerLimit: @unchecked Sendable {
       open[key] = count > 1 ? count - 1 : nil
     }
   }
-
-  /// How many connections `peer`'s address holds now.
-  public func count(for peer: SocketAddress) -> Int {
-    let key = peer.host
-    return lock.withLock { open[key, default: 0] }
-  }
 }
