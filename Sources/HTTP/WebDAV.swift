@@ -182,7 +182,9 @@ enum XMLScan {
         let prefix = pair[0] == "xmlns" ? "" : String(pair[0].dropFirst(6))
         scope[prefix] = String(pair[1].dropFirst().dropLast())
       }
-      let pieces = qualified.split(separator: ":", maxSplits: 1)
+      // "prefix:name" or "name"; an empty prefix or name (":", "a:", ":b") is not XML.
+      let pieces = qualified.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+      guard !pieces.contains(where: \.isEmpty) else { return [] }
       let (prefix, local) = pieces.count == 2 ? (String(pieces[0]), String(pieces[1])) : ("", String(pieces[0]))
       result.append(Element(namespace: scope[prefix] ?? "", name: local, depth: scopes.count - 1))
       if !selfClosing { scopes.append(scope) }

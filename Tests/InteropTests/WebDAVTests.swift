@@ -163,6 +163,9 @@ import Testing
     #expect(WebDAV.query(Array("<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>".utf8)) == .allProperties)
     #expect(WebDAV.query(Array("<propfind xmlns=\"DAV:\"><allprop/></propfind>".utf8)) == .allProperties)
     #expect(WebDAV.query(Array("<propfind xmlns=\"urn:other\"><allprop/></propfind>".utf8)) == nil)
+    for broken in ["<:>", "<a:/>", "<:b>", "<propfind xmlns=\"DAV:\"><:></propfind>"] {
+      #expect(WebDAV.query(Array(broken.utf8)) == nil, "\(broken)")  // found by fuzzing: ":" crashed the scanner
+    }
     #expect(
       WebDAV.query(Array("<a:propfind xmlns:a=\"DAV:\"><a:prop><a:getetag/></a:prop></a:propfind>".utf8))
         == .properties([WebDAV.PropertyName(namespace: "DAV:", name: "getetag")]))
