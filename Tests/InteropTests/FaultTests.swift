@@ -53,12 +53,7 @@ import Transport
     let c = try RawClient(server.address)
     try c.send("GET /grows.bin HTTP/1.1\r\nHost: t\r\n\r\n")
     // Read the head (its Content-Length is now promised), then grow the file, then the body.
-    var length = 0
-    while case let line = try c.readLine(), !line.isEmpty {
-      if line.lowercased().hasPrefix("content-length:") {
-        length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
-      }
-    }
+    let length = try c.readContentLength()
     #expect(length == pattern.count)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: root + "/grows.bin"))
     try handle.seekToEnd()
@@ -84,12 +79,7 @@ import Transport
     unlink(root + "/goes.bin")
     // The open descriptor keeps the data: the promised body arrives whole, and the next request
     // on the connection sees the file gone.
-    var length = 0
-    while case let line = try c.readLine(), !line.isEmpty {
-      if line.lowercased().hasPrefix("content-length:") {
-        length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
-      }
-    }
+    let length = try c.readContentLength()
     #expect(try c.receive(exactly: length).elementsEqual(pattern))
     try c.send("GET /goes.bin HTTP/1.1\r\nHost: t\r\n\r\n")
     #expect(try c.readResponse().status == 404)

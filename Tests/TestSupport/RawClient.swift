@@ -78,6 +78,18 @@ public final class RawClient {
     }
   }
 
+  /// Reads the rest of a response head line by line (the status line included) and returns its
+  /// Content-Length, leaving the body unread: for tests that act between the head and the body.
+  public func readContentLength() throws -> Int {
+    var length = 0
+    while case let line = try readLine(), !line.isEmpty {
+      if line.lowercased().hasPrefix("content-length:") {
+        length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+      }
+    }
+    return length
+  }
+
   /// Exactly `count` bytes (after any already read past a line).
   public func receive(exactly count: Int) throws -> [UInt8] {
     while pending.count < count {
