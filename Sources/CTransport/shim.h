@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -29,6 +29,7 @@ public final class FileService {
   public let options: FileServerOptions
   public let resolver: PathResolver
   private let gzipCache = GzipCache()
+  private let resolvedFiles: ResolvedFiles
   /// Header values that depend only on a file's identity, kept per real path and checked
   /// against inode, size and modification time on every use.
   private var facts: [String: FileFacts] = [:]
@@ -63,6 +64,7 @@ public final class FileService {
     guard let real = realpath(options.root, nil) else { throw .notFound }
     defer { free(real) }
     resolver = PathResolver(root: String(cString: real), allowDotfiles: options.dotfiles)
+    resolvedFiles = ResolvedFiles(root: resolver.root)
   }
 
   /// The response to `request`. HEAD gets the same plan as GET; the caller drops the body.
@@ -79,6 +81,9 @@ public final class FileService {
       return .error(.methodNotAllowed, [("Allow", allow)])
     }
     if request.path == "*" { return .error(.badRequest) }
+    if let known = resolvedFiles.lookup(request.path) {
+      return respondWithFile(request, known)
+    }
     let opened: (file: OpenFile, real: String, info: stat)
     switch openForReading(request.path) {
     case .refused(let refusal): return refusal
@@ -89,7 +94,10 @@ public final class FileService {
     case S_IFDIR:
       return respondForDirectory(request, real: opened.real)
     case S_IFREG:
-      return respondWithFile(request, file: opened.file, info: info, path: opened.real)
+      guard let path = try? resolver.fileSystemPath(of: request.path) else { return .error(.badRequest) }
+      let file = resolvedFiles.remember(
+        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info, keepUpTo: Self.inlineLimit)
+      return respondWithFile(request, file)
     default:
       return .error(.forbidden)  // FIFOs, devices, sockets: never read
     }
@@ -127,7 +135,7 @@ public final class FileService {
     if let index = try? resolver.open(real + "/index.html"), let info = index.file.status(),
       info.st_mode & S_IFMT == S_IFREG
     {
-      return respondWithFile(request, file: index.file, info: info, path: index.real)
+      return respondWithFile(request, ServedFile(info: info, real: index.real, contents: .open(index.file)))
     }
     guard options.listing else { return .error(.forbidden) }
     guard let found = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
@@ -221,8 +229,10 @@ public final class FileService {
   }
 
   /// Plans a file response: validators, conditionals, gzip or precompressed copy, ranges.
-  private func respondWithFile(_ request: Request, file: OpenFile, info: stat, path: String) -> Response {
-    let size = Int(info.st_size)
+  private func respondWithFile(_ request: Request, _ file: ServedFile) -> Response {
+    let info = file.info
+    let path = file.real
+    let size = file.size
     let known = self.facts(path, info)
     let type = known.type
     let validators = known.validators
@@ -289,22 +299,29 @@ public final class FileService {
   }
 
   /// Small bodies are read now, so head and body leave in one `writev`; large ones by sendfile.
-  private func body(_ file: OpenFile, offset: Int, length: Int) -> BodyPart {
-    if length <= Self.inlineLimit, let bytes = file.read(offset: offset, length: length), bytes.count == length {
-      return .bytes(bytes)
+  /// (A range of a file kept in memory is within it: ranges are checked against its size.)
+  private func body(_ file: ServedFile, offset: Int, length: Int) -> BodyPart {
+    switch file.contents {
+    case .memory(let bytes):
+      return .bytes(offset == 0 && length == bytes.count ? bytes : Array(bytes[offset..<(offset + length)]))
+    case .open(let opened):
+      if length <= Self.inlineLimit, let bytes = opened.read(offset: offset, length: length), bytes.count == length {
+        return .bytes(bytes)
+      }
+      return .file(opened, offset: offset, length: length)
     }
-    return .file(file, offset: offset, length: length)
   }
 
   /// A fresh `NAME.gz` beside the file (not older than it), sent as the gzip representation.
   private func precompressed(_ path: String, original: stat) -> (body: BodyPart, validators: Validators)? {
-    guard let gz = try? resolver.open(path + ".gz").file, let info = gz.status(), info.st_mode & S_IFMT == S_IFREG,
+    guard let gz = try? resolver.open(path + ".gz"), let info = gz.file.status(), info.st_mode & S_IFMT == S_IFREG,
       Self.nanoseconds(info.st_mtim) >= Self.nanoseconds(original.st_mtim)
     else { return nil }
-    return (body(gz, offset: 0, length: Int(info.st_size)), Self.validators(info, suffix: "-gz"))
+    let file = ServedFile(info: info, real: gz.real, contents: .open(gz.file))
+    return (body(file, offset: 0, length: Int(info.st_size)), Self.validators(info, suffix: "-gz"))
   }
 
-  private func compressedOnTheFly(_ file: OpenFile, path: String, info: stat) -> (
+  private func compressedOnTheFly(_ file: ServedFile, path: String, info: stat) -> (
     body: BodyPart, validators: Validators
   )? {
     let size = Int(info.st_size)
@@ -312,7 +329,7 @@ public final class FileService {
     let key = GzipCache.Key(
       path: path, inode: UInt64(info.st_ino), size: size, mtimeNanoseconds: Self.nanoseconds(info.st_mtim))
     let data = gzipCache.compressed(key) {
-      guard let bytes = file.read(offset: 0, length: size), bytes.count == size else { return nil }
+      guard let bytes = file.wholeContents(), bytes.count == size else { return nil }
       return ContentCoding.gzip(bytes)
     }
     guard let data else { return nil }

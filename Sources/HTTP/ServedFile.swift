@@ -1,0 +1,169 @@
+import ServerCore
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A regular file a response is planned for: its status, its real path, and its bytes, either
+/// kept in memory (small files met before, see `ResolvedFiles`) or behind an open descriptor.
+struct ServedFile {
+  enum Contents {
+    case memory([UInt8])
+    case open(OpenFile)
+  }
+
+  /// The file's status, as checked when it was opened (or revalidated).
+  let info: stat
+  /// The real path (every symlink followed), known to be inside the root.
+  let real: String
+  let contents: Contents
+
+  var size: Int { Int(info.st_size) }
+
+  /// The whole file, from memory or read from it (`pread`); nil on error, shorter if it shrank.
+  func wholeContents() -> [UInt8]? {
+    switch contents {
+    case .memory(let bytes): bytes
+    case .open(let file): file.read(offset: 0, length: size)
+    }
+  }
+}
+
+/// What `stat` says of a file that changes whenever the file does: device and inode (which
+/// file), size, modification and change times. The change time moves on every write, chmod or
+/// rename of the file and no user can set it back.
+struct FileIdentity: Equatable {
+  var device: UInt64
+  var inode: UInt64
+  var mode: UInt32
+  var size: Int
+  var modified: Int
+  var changed: Int
+
+  init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+    mode = UInt32(info.st_mode)
+    size = Int(info.st_size)
+    modified = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
+    changed = Int(info.st_ctim.tv_sec) &* 1_000_000_000 &+ Int(info.st_ctim.tv_nsec)
+  }
+}
+
+/// Remembers which file each recently requested URL path named, so that a repeat request for
+/// an unchanged file costs next to nothing instead of open, readlink, fstat, pread and close.
+///
+/// Why it is safe: an entry is made only after the full check (the file opened, the kernel's
+/// real path for it inside the root and not hidden), and used only while that file is known to
+/// be unchanged and still named by the path. Known how: for a path without symlinks, the file
+/// and every folder from the root down to it are watched (`FileWatcher`), and any change to any
+/// of them forgets every entry; otherwise `stat()` on the path must still report the same
+/// `FileIdentity`. (Writes through a shared `mmap` raise no notification; a server whose files
+/// change that way should not rely on the cache — they are rare for served files.)
+/// One per event loop, so no lock.
+final class ResolvedFiles {
+  struct Entry {
+    var fileSystemPath: String
+    var real: String
+    var info: stat
+    var contents: [UInt8]?
+    /// Watched for changes, so no stat is needed to trust it.
+    var watched: Bool
+  }
+
+  private var entries: [String: Entry] = [:]
+  private var keptBytes = 0
+  private let root: String
+  private let watcher = FileWatcher()
+  /// How many paths are remembered; past this the table starts again empty.
+  static let capacity = 1024
+  /// How many bytes of file contents are kept at most, over all entries.
+  static let contentLimit = 4 * 1024 * 1024
+
+  /// A table for files below `root` (a real path).
+  init(root: String) {
+    self.root = root
+    // The folders above the root: if one moves, the root's path names something else.
+    var above = root
+    while let slash = above.lastIndex(of: "/"), above != "/" {
+      above = slash == above.startIndex ? "/" : String(above[..<slash])
+      _ = watcher?.watch(above, events: FileWatcher.folderMoves)
+    }
+  }
+
+  /// The file `urlPath` named last time, if the path still names it unchanged. A small file
+  /// kept in memory costs one read of the change queue (or one `stat`); a larger one is opened
+  /// again and checked with `fstat`.
+  func lookup(_ urlPath: String) -> ServedFile? {
+    guard let entry = entries[urlPath] else { return nil }
+    if entry.watched, watcher?.changedSinceLastCheck() == true {
+      forgetAll()
+      return nil
+    }
+    let contents: ServedFile.Contents
+    var now = stat()
+    if let kept = entry.contents {
+      if !entry.watched {
+        guard stat(entry.fileSystemPath, &now) == 0, FileIdentity(now) == FileIdentity(entry.info) else {
+          return forget(urlPath)
+        }
+      }
+      contents = .memory(kept)
+    } else {
+      let fd = open(entry.fileSystemPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+      guard fd >= 0 else { return forget(urlPath) }
+      let file = OpenFile(adopting: fd)
+      guard fstat(fd, &now) == 0, FileIdentity(now) == FileIdentity(entry.info) else { return forget(urlPath) }
+      contents = .open(file)
+    }
+    return ServedFile(info: entry.info, real: entry.real, contents: contents)
+  }
+
+  private func forget(_ urlPath: String) -> ServedFile? {
+    keptBytes -= entries.removeValue(forKey: urlPath)?.contents?.count ?? 0
+    return nil
+  }
+
+  private func forgetAll() {
+    entries.removeAll(keepingCapacity: true)
+    keptBytes = 0
+  }
+
+  /// Remembers a regular file just opened and checked; its bytes too when it is small.
+  func remember(
+    _ urlPath: String, fileSystemPath: String, real: String, file: OpenFile, info: stat, keepUpTo: Int
+  ) -> ServedFile {
+    if entries.count >= Self.capacity { forgetAll() }
+    // Watch first, then check the path still names the file that was opened: a change before
+    // the watches shows in the check, a change after them in the queue.
+    var watched = fileSystemPath == real && watch(real)
+    if watched {
+      var now = stat()
+      watched = stat(real, &now) == 0 && FileIdentity(now) == FileIdentity(info)
+    }
+    var kept: [UInt8]?
+    let size = Int(info.st_size)
+    if size <= keepUpTo && keptBytes + size <= Self.contentLimit,
+      let bytes = file.read(offset: 0, length: size), bytes.count == size
+    {
+      kept = bytes
+    }
+    keptBytes -= entries[urlPath]?.contents?.count ?? 0
+    keptBytes += kept?.count ?? 0
+    entries[urlPath] = Entry(fileSystemPath: fileSystemPath, real: real, info: info, contents: kept, watched: watched)
+    return ServedFile(info: info, real: real, contents: kept.map { .memory($0) } ?? .open(file))
+  }
+
+  /// Watches the file at `real` and each folder from the root down to it.
+  private func watch(_ real: String) -> Bool {
+    guard let watcher, real.hasPrefix(root + "/") else { return false }
+    var folder = root
+    guard watcher.watch(folder, events: FileWatcher.folderChanges) else { return false }
+    for name in real.dropFirst(root.count + 1).split(separator: "/").dropLast() {
+      folder += "/" + name
+      guard watcher.watch(folder, events: FileWatcher.folderChanges) else { return false }
+    }
+    return watcher.watch(real, events: FileWatcher.fileChanges)
+  }
+}
