@@ -96,7 +96,8 @@ public final class FileService {
     case S_IFREG:
       guard let path = try? resolver.fileSystemPath(of: request.path) else { return .error(.badRequest) }
       let file = resolvedFiles.remember(
-        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info, keepUpTo: Self.inlineLimit)
+        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info, keepUpTo: Self.inlineLimit
+      )
       return respondWithFile(request, file)
     default:
       return .error(.forbidden)  // FIFOs, devices, sockets: never read
