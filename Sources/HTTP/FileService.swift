@@ -41,6 +41,7 @@ public final class FileService {
     var validators: Validators
     var lastModified: String
     var type: String
+    var compressible: Bool
   }
 
   /// Files up to this size are read into memory and sent with the head in one `writev`;
@@ -96,8 +97,8 @@ public final class FileService {
     case S_IFREG:
       guard let path = try? resolver.fileSystemPath(of: request.path) else { return .error(.badRequest) }
       let file = resolvedFiles.remember(
-        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info, keepUpTo: Self.inlineLimit
-      )
+        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info,
+        facts: facts(opened.real, info), keepUpTo: Self.inlineLimit)
       return respondWithFile(request, file)
     default:
       return .error(.forbidden)  // FIFOs, devices, sockets: never read
@@ -234,10 +235,10 @@ public final class FileService {
     let info = file.info
     let path = file.real
     let size = file.size
-    let known = self.facts(path, info)
+    let known = file.facts ?? self.facts(path, info)
     let type = known.type
     let validators = known.validators
-    let compressible = MIMETypes.isCompressible(type)
+    let compressible = known.compressible
     var response = Response(status: .ok, headers: [("Content-Type", type)])
 
     // Pick the representation first: its validators decide the conditionals.
@@ -346,9 +347,11 @@ public final class FileService {
       return hit
     }
     let validators = Self.validators(info)
+    let type = MIMETypes.type(forName: path)
     let fresh = FileFacts(
       inode: UInt64(info.st_ino), size: Int(info.st_size), mtimeNanoseconds: mtime, validators: validators,
-      lastModified: HTTPDate.format(validators.lastModified), type: MIMETypes.type(forName: path))
+      lastModified: HTTPDate.format(validators.lastModified), type: type,
+      compressible: MIMETypes.isCompressible(type))
     if facts.count >= 4096 { facts.removeAll(keepingCapacity: true) }
     facts[path] = fresh
     return fresh

@@ -56,43 +56,90 @@ public struct Response {
   }
 
   /// Serializes the status line and header fields, adding Date, Server, Content-Length and
-  /// Connection, and ending with the blank line. Built as bytes in one buffer: this runs for
-  /// every response.
+  /// Connection, and ending with the blank line. This runs for every response, so the exact
+  /// size is counted first and every piece copied once into a buffer of that size.
   ///
   /// - Parameters:
   ///   - date: the current IMF-fixdate.
   ///   - connection: the Connection value to send, if any ("close", "keep-alive").
   public func serializedHead(date: String, connection: String?) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(256)
-    func add(_ text: String) {
-      var text = text
-      text.withUTF8 { out.append(contentsOf: $0) }
+    let length: Int? =
+      status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited ? contentLength : nil
+    var size = 48 + status.reason.utf8.count + date.utf8.count + (connection.map { $0.utf8.count + 14 } ?? 0)
+    for field in headers { size += field.name.utf8.count + field.value.utf8.count + 4 }
+    if length != nil { size += 40 }
+    return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      var out = HeadWriter(buffer.baseAddress!)
+      out.add("HTTP/1.1 ")
+      out.add(decimal: status.code)
+      out.add(" ")
+      out.add(status.reason)
+      out.add("\r\nDate: ")
+      out.add(date)
+      out.add("\r\nServer: barenet\r\n")
+      for field in headers {
+        out.add(field.name)
+        out.add(": ")
+        out.add(field.value)
+        out.add("\r\n")
+      }
+      if let length {
+        out.add("Content-Length: ")
+        out.add(decimal: length)
+        out.add("\r\n")
+      }
+      if let connection {
+        out.add("Connection: ")
+        out.add(connection)
+        out.add("\r\n")
+      }
+      out.add("\r\n")
+      count = out.position
     }
-    add("HTTP/1.1 ")
-    add(String(status.code))
-    out.append(UInt8(ascii: " "))
-    add(status.reason)
-    add("\r\nDate: ")
-    add(date)
-    add("\r\nServer: barenet\r\n")
-    for field in headers {
-      add(field.name)
-      add(": ")
-      add(field.value)
-      add("\r\n")
+  }
+}
+
+/// Copies the pieces of a response head into memory sized for them beforehand.
+private struct HeadWriter {
+  let base: UnsafeMutablePointer<UInt8>
+  var position = 0
+
+  init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+  mutating func add(_ text: StaticString) {
+    (base + position).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+    position += text.utf8CodeUnitCount
+  }
+
+  mutating func add(_ text: String) {
+    let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
+      if let start = bytes.baseAddress { (base + position).update(from: start, count: bytes.count) }
+      return bytes.count
     }
-    if status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited {
-      add("Content-Length: ")
-      add(String(contentLength))
-      add("\r\n")
+    if let copied {
+      position += copied
+    } else {
+      for byte in text.utf8 {
+        base[position] = byte
+        position += 1
+      }
     }
-    if let connection {
-      add("Connection: ")
-      add(connection)
-      add("\r\n")
+  }
+
+  /// A non-negative number in decimal digits (at most 20).
+  mutating func add(decimal value: Int) {
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    var rest = UInt64(max(value, 0))
+    withUnsafeMutableBytes(of: &digits) { scratch in
+      repeat {
+        scratch[23 - count] = UInt8(48 + rest % 10)
+        rest /= 10
+        count += 1
+      } while rest > 0
+      (base + position).update(
+        from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + 24 - count, count: count)
     }
-    add("\r\n")
-    return out
+    position += count
   }
 }

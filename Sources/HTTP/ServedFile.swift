@@ -18,6 +18,8 @@ struct ServedFile {
   /// The real path (every symlink followed), known to be inside the root.
   let real: String
   let contents: Contents
+  /// Its header values, when already known.
+  var facts: FileService.FileFacts?
 
   var size: Int { Int(info.st_size) }
 
@@ -68,6 +70,7 @@ final class ResolvedFiles {
     var real: String
     var info: stat
     var contents: [UInt8]?
+    var facts: FileService.FileFacts
     /// Watched for changes, so no stat is needed to trust it.
     var watched: Bool
   }
@@ -117,7 +120,7 @@ final class ResolvedFiles {
       guard fstat(fd, &now) == 0, FileIdentity(now) == FileIdentity(entry.info) else { return forget(urlPath) }
       contents = .open(file)
     }
-    return ServedFile(info: entry.info, real: entry.real, contents: contents)
+    return ServedFile(info: entry.info, real: entry.real, contents: contents, facts: entry.facts)
   }
 
   private func forget(_ urlPath: String) -> ServedFile? {
@@ -132,7 +135,8 @@ final class ResolvedFiles {
 
   /// Remembers a regular file just opened and checked; its bytes too when it is small.
   func remember(
-    _ urlPath: String, fileSystemPath: String, real: String, file: OpenFile, info: stat, keepUpTo: Int
+    _ urlPath: String, fileSystemPath: String, real: String, file: OpenFile, info: stat,
+    facts: FileService.FileFacts, keepUpTo: Int
   ) -> ServedFile {
     if entries.count >= Self.capacity { forgetAll() }
     // Watch first, then check the path still names the file that was opened: a change before
@@ -151,8 +155,9 @@ final class ResolvedFiles {
     }
     keptBytes -= entries[urlPath]?.contents?.count ?? 0
     keptBytes += kept?.count ?? 0
-    entries[urlPath] = Entry(fileSystemPath: fileSystemPath, real: real, info: info, contents: kept, watched: watched)
-    return ServedFile(info: info, real: real, contents: kept.map { .memory($0) } ?? .open(file))
+    entries[urlPath] = Entry(
+      fileSystemPath: fileSystemPath, real: real, info: info, contents: kept, facts: facts, watched: watched)
+    return ServedFile(info: info, real: real, contents: kept.map { .memory($0) } ?? .open(file), facts: facts)
   }
 
   /// Watches the file at `real` and each folder from the root down to it.
