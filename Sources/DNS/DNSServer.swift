@@ -47,6 +47,7 @@ final class UDPResponder: ReadinessHandler {
   let responder: Responder
   let log: LineLog
   private var open = true
+  private let answers = AnswerCache()
 
   init(socket: UDPSocket, responder: Responder, log: LineLog) {
     self.socket = socket
@@ -62,7 +63,9 @@ final class UDPResponder: ReadinessHandler {
     for _ in 0..<64 {
       guard open, let (count, peer) = (try? socket.receive(into: &buffer)) ?? nil else { return }
       let query = Array(buffer[0..<count])
-      guard let response = responder.respond(to: query, overUDP: true) else { continue }
+      guard let response = answers.response(to: query, build: { responder.respond(to: query, overUDP: true) }) else {
+        continue
+      }
       _ = try? socket.send(response, to: peer)
       logQuery(log, peer: peer, transport: "udp", query: query, response: response)
     }

@@ -228,6 +228,32 @@ import Testing
     #expect(responder.respond(to: query.encoded(), overUDP: true) != nil)
   }
 
+  @Test func keptAnswersCarryEachQuerysOwnIDAndCase() throws {
+    let zone = try parser.parse("$ORIGIN a.\n$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\nx IN A 192.0.2.1\n")
+    let responder = Responder(zones: [zone])
+    let cache = AnswerCache()
+    var built = 0
+    func ask(_ name: String, id: UInt16) throws -> [UInt8] {
+      var query = DNSMessage.query(DNSQuestion(name: try DNSName(parsing: name), type: .a))
+      query.header.id = id
+      let bytes = query.encoded()
+      return try #require(
+        cache.response(to: bytes) {
+          built += 1
+          return responder.respond(to: bytes, overUDP: true)
+        })
+    }
+    let first = try ask("x.a.", id: 0x1234)
+    let second = try ask("x.a.", id: 0xBEEF)
+    #expect(built == 1)
+    #expect(Array(first[0..<2]) == [0x12, 0x34] && Array(second[0..<2]) == [0xBE, 0xEF])
+    #expect(Array(first[2...]) == Array(second[2...]))
+    // A name asked in other case (0x20 randomisation) is another query, answered in its case.
+    let mixed = try ask("X.a.", id: 7)
+    #expect(built == 2)
+    #expect(try DNSMessage(decoding: mixed).questions.first?.name.description == "X.a.")
+  }
+
   @Test func oversizedDataIsAnErrorNotACrash() {
     // Found by fuzz-zone: an alpn id over 255 bytes trapped while being encoded.
     let head = "$ORIGIN a.\n$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\n"
