@@ -57,11 +57,25 @@ public struct UDPSocket: Sendable {
   }
 
   /// `recvfrom()`: one waiting datagram and its sender, or nil if none is waiting.
+  /// The datagram is received into scratch memory and copied out at its own size, so a batch
+  /// of small answers does not hold (or clear) 64 KiB apiece.
   public func receive(maxSize: Int = 65_535) throws(SocketError) -> (bytes: [UInt8], from: SocketAddress)? {
-    var buffer = [UInt8](repeating: 0, count: maxSize)
-    guard let (count, sender) = try receive(into: &buffer) else { return nil }
-    buffer.removeLast(maxSize - count)
-    return (buffer, sender)
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let received = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxSize) { scratch -> [UInt8]? in
+      let n = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+          retryingOnInterrupt { recvfrom(socket.descriptor, scratch.baseAddress, scratch.count, 0, sa, &length) }
+        }
+      }
+      return n < 0 ? nil : Array(UnsafeBufferPointer(rebasing: scratch[0..<n]))
+    }
+    guard let received else {
+      if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+      throw .last("recvfrom")
+    }
+    guard let sender = SocketAddress(storage: storage) else { return nil }
+    return (received, sender)
   }
 
   /// `recvfrom()` into a buffer the caller keeps between calls (a server's hot path: no
@@ -108,15 +122,16 @@ extension UDPSocket {
   }
 
   /// `recvmsg()`: one waiting datagram, its sender, and the TTL/hop limit it arrived with (nil
-  /// when the kernel did not report it). Nil when no datagram is waiting.
+  /// when the kernel did not report it). Nil when no datagram is waiting. Copied out of scratch
+  /// memory at its own size, like `receive(maxSize:)`.
   public func receiveWithTTL(maxSize: Int = 65_535) throws(SocketError) -> (
     bytes: [UInt8], from: SocketAddress, ttl: Int?
   )? {
-    var buffer = [UInt8](repeating: 0, count: maxSize)
     var storage = sockaddr_storage()
     var control = [UInt8](repeating: 0, count: 128)
     var ttl: Int32 = -1
-    let n = buffer.withUnsafeMutableBytes { data in
+    var received: [UInt8] = []
+    let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxSize) { data in
       control.withUnsafeMutableBytes { controlBytes in
         withUnsafeMutablePointer(to: &storage) { address in
           var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
@@ -129,7 +144,10 @@ extension UDPSocket {
             header.msg_control = controlBytes.baseAddress
             header.msg_controllen = controlBytes.count
             let n = retryingOnInterrupt { recvmsg(socket.descriptor, &header, 0) }
-            if n >= 0 { ttl = barenet_received_ttl(&header) }
+            if n >= 0 {
+              ttl = barenet_received_ttl(&header)
+              received = Array(UnsafeBufferPointer(rebasing: data[0..<n]))
+            }
             return n
           }
         }
@@ -140,7 +158,6 @@ extension UDPSocket {
       throw .last("recvmsg")
     }
     guard let sender = SocketAddress(storage: storage) else { return nil }
-    buffer.removeLast(maxSize - n)
-    return (buffer, sender, ttl >= 0 ? Int(ttl) : nil)
+    return (received, sender, ttl >= 0 ? Int(ttl) : nil)
   }
 }
