@@ -240,6 +240,7 @@ public final class FileService {
     let validators = known.validators
     let compressible = known.compressible
     var response = Response(status: .ok, headers: [("Content-Type", type)])
+    response.headers.reserveCapacity(6)
 
     // Pick the representation first: its validators decide the conditionals.
     let wantsGzip = compressible && request.range == nil && ContentCoding.acceptsGzip(request.acceptEncoding)
@@ -250,7 +251,8 @@ public final class FileService {
     let chosen = encoded?.validators ?? validators
     let lastModified =
       chosen.lastModified == validators.lastModified ? known.lastModified : HTTPDate.format(chosen.lastModified)
-    response.headers += [("Last-Modified", lastModified), ("ETag", chosen.etag)]
+    response.headers.append(("Last-Modified", lastModified))
+    response.headers.append(("ETag", chosen.etag))
     if encoded == nil { response.headers.append(("Accept-Ranges", "bytes")) }
     if compressible { response.headers.append(("Vary", "Accept-Encoding")) }
 

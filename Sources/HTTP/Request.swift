@@ -19,6 +19,18 @@ public enum Method: Equatable, Sendable {
     }
   }
 
+  /// The method named by the bytes of a request line's first word; the common ones are matched
+  /// without building a string.
+  init(token: UnsafeRawBufferPointer) {
+    if token.elementsEqual("GET".utf8) {
+      self = .get
+    } else if token.elementsEqual("HEAD".utf8) {
+      self = .head
+    } else {
+      self.init(token: String(decoding: token, as: UTF8.self))
+    }
+  }
+
   /// The method as it appears on the request line.
   public var name: String {
     switch self {
@@ -64,27 +76,95 @@ public struct Request: Equatable, Sendable {
   /// "Connection: keep-alive" was sent (matters for HTTP/1.0).
   public var connectionKeepAlive = false
   public var expectContinue = false
-  public var ifMatch: String?
-  public var ifNoneMatch: String?
-  public var ifModifiedSince: String?
-  public var ifUnmodifiedSince: String?
-  public var ifRange: String?
-  public var range: String?
-  public var acceptEncoding: String?
+  /// The optional fields below, in one array (empty until one is set): a request is copied
+  /// several times on its way from parser to response, and one array costs one retain where
+  /// fifteen strings cost fifteen.
+  private var optionalFields: [String?] = []
+
+  private enum Slot: Int, CaseIterable {
+    case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range, acceptEncoding
+    case contentType, depth, destination, overwrite, authorization, accept, userAgent, referer
+  }
+
+  private subscript(slot: Slot) -> String? {
+    get { optionalFields.isEmpty ? nil : optionalFields[slot.rawValue] }
+    set {
+      if optionalFields.isEmpty {
+        guard newValue != nil else { return }
+        optionalFields = Array(repeating: nil, count: Slot.allCases.count)
+      }
+      optionalFields[slot.rawValue] = newValue
+      // Empty whenever all are nil, so that equal requests compare equal.
+      if newValue == nil && optionalFields.allSatisfy({ $0 == nil }) { optionalFields = [] }
+    }
+  }
+
+  public var ifMatch: String? {
+    get { self[.ifMatch] }
+    set { self[.ifMatch] = newValue }
+  }
+  public var ifNoneMatch: String? {
+    get { self[.ifNoneMatch] }
+    set { self[.ifNoneMatch] = newValue }
+  }
+  public var ifModifiedSince: String? {
+    get { self[.ifModifiedSince] }
+    set { self[.ifModifiedSince] = newValue }
+  }
+  public var ifUnmodifiedSince: String? {
+    get { self[.ifUnmodifiedSince] }
+    set { self[.ifUnmodifiedSince] = newValue }
+  }
+  public var ifRange: String? {
+    get { self[.ifRange] }
+    set { self[.ifRange] = newValue }
+  }
+  public var range: String? {
+    get { self[.range] }
+    set { self[.range] = newValue }
+  }
+  public var acceptEncoding: String? {
+    get { self[.acceptEncoding] }
+    set { self[.acceptEncoding] = newValue }
+  }
   /// The Content-Type of the body (a form upload's multipart boundary is in it).
-  public var contentType: String?
+  public var contentType: String? {
+    get { self[.contentType] }
+    set { self[.contentType] = newValue }
+  }
   /// WebDAV's Depth field ("0", "1", "infinity").
-  public var depth: String?
+  public var depth: String? {
+    get { self[.depth] }
+    set { self[.depth] = newValue }
+  }
   /// WebDAV's Destination (MOVE, COPY): an absolute URL or a path.
-  public var destination: String?
+  public var destination: String? {
+    get { self[.destination] }
+    set { self[.destination] = newValue }
+  }
   /// WebDAV's Overwrite: "F" forbids replacing the destination.
-  public var overwrite: String?
+  public var overwrite: String? {
+    get { self[.overwrite] }
+    set { self[.overwrite] = newValue }
+  }
   /// The Authorization field (Basic credentials).
-  public var authorization: String?
+  public var authorization: String? {
+    get { self[.authorization] }
+    set { self[.authorization] = newValue }
+  }
   /// The Accept field: a listing is sent as JSON when it prefers application/json.
-  public var accept: String?
-  public var userAgent: String?
-  public var referer: String?
+  public var accept: String? {
+    get { self[.accept] }
+    set { self[.accept] = newValue }
+  }
+  public var userAgent: String? {
+    get { self[.userAgent] }
+    set { self[.userAgent] = newValue }
+  }
+  public var referer: String? {
+    get { self[.referer] }
+    set { self[.referer] = newValue }
+  }
 
   /// Whether the request changes the folder (an upload, a new folder): what `--auth-writes-only`
   /// asks an account for.

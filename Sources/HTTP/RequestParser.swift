@@ -257,7 +257,9 @@ public struct RequestParser: Sendable {
     if request.minorVersion >= 1 && hostCount == 0 {
       return .failure(HTTPError(.badRequest, "HTTP/1.1 request without Host"))
     }
-    if request.target.hasPrefix("http://") || request.target.hasPrefix("https://") {
+    if request.target.utf8.first == UInt8(ascii: "/") {
+      // origin-form, by far the most common: nothing more to check here.
+    } else if request.target.hasPrefix("http://") || request.target.hasPrefix("https://") {
       guard absorbAbsoluteForm(&request) else {
         return .failure(HTTPError(.badRequest, "malformed absolute-form target"))
       }
@@ -307,24 +309,23 @@ public struct RequestParser: Sendable {
     guard !targetRange.isEmpty, targetRange.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7f }) else {
       return .failure(HTTPError(.badRequest, "malformed request target"))
     }
-    let version = (lastSpace + 1)..<line.upperBound
+    let version = UnsafeRawBufferPointer(rebasing: bytes[(lastSpace + 1)..<line.upperBound])
     // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); "HTTP/2" alone is accepted as 2.
-    let v = Array(UnsafeRawBufferPointer(rebasing: bytes[version]))
-    guard v.count >= 6, v.starts(with: Array("HTTP/".utf8)), isDigit(v[5]) else {
+    guard version.count >= 6, version.starts(with: "HTTP/".utf8), isDigit(version[5]) else {
       return .failure(HTTPError(.badRequest, "malformed HTTP version"))
     }
-    let major = Int(v[5] - 48)
+    let major = Int(version[5] - 48)
     var minor = 0
-    if v.count == 8 && v[6] == UInt8(ascii: ".") && isDigit(v[7]) {
-      minor = Int(v[7] - 48)
-    } else if !(v.count == 6 && major >= 2) {
+    if version.count == 8 && version[6] == UInt8(ascii: ".") && isDigit(version[7]) {
+      minor = Int(version[7] - 48)
+    } else if !(version.count == 6 && major >= 2) {
       return .failure(HTTPError(.badRequest, "malformed HTTP version"))
     }
     guard major == 1 else {
       if major == 0 { return .failure(HTTPError(.badRequest, "HTTP/0.x is not supported")) }
       return .failure(HTTPError(.versionNotSupported, "HTTP/\(major) is not supported on this port"))
     }
-    let method = Method(token: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[methodRange]), as: UTF8.self))
+    let method = Method(token: UnsafeRawBufferPointer(rebasing: bytes[methodRange]))
     let target = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[targetRange]), as: UTF8.self)
     // HTTP/1.2 and later minor versions are answered as 1.1 (RFC 9110 §6.2).
     return .success(Request(method: method, target: target, minorVersion: min(minor, 1)))

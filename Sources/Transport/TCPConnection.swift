@@ -221,14 +221,25 @@ public final class TCPConnection: ReadinessHandler {
   /// `writev()`: sends the run of byte chunks at the head of the queue in one call.
   /// Returns the bytes sent, 0 when the kernel took nothing, -1 after closing on error.
   private func sendGathered() -> Int {
-    var arrays: [[UInt8]] = []
-    var index = queueHead
-    while index < queue.count, arrays.count < 64, case .bytes(let b) = queue[index] {
-      arrays.append(b)
-      index += 1
-    }
-    let n = withIOVecs(arrays, skippingFirst: headOffset) { iov, count in
-      retryingOnInterrupt { writev(socket.descriptor, iov, Int32(count)) }
+    var end = queueHead
+    while end < queue.count, end - queueHead < 64, case .bytes = queue[end] { end += 1 }
+    let count = end - queueHead
+    let n = withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
+      // Each chunk's bytes are pinned by a nested `withUnsafeBytes`, so every pointer in the
+      // vector stays valid for the whole `writev` call.
+      func pin(_ index: Int) -> Int {
+        guard index < end else {
+          return retryingOnInterrupt { writev(socket.descriptor, vectors.baseAddress, Int32(count)) }
+        }
+        guard case .bytes(let bytes) = queue[index] else { return pin(end) }
+        return bytes.withUnsafeBytes { raw in
+          let skip = index == queueHead ? headOffset : 0
+          vectors[index - queueHead] = iovec(
+            iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip), iov_len: raw.count - skip)
+          return pin(index + 1)
+        }
+      }
+      return pin(queueHead)
     }
     if n < 0 {
       if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
@@ -236,7 +247,7 @@ public final class TCPConnection: ReadinessHandler {
       abort()
       return -1
     }
-    trace?.event("tcp", "send \(n) bytes (writev of \(arrays.count) buffer\(arrays.count == 1 ? "" : "s"))")
+    trace?.event("tcp", "send \(n) bytes (writev of \(count) buffer\(count == 1 ? "" : "s"))")
     advance(by: n)
     return n
   }
@@ -461,29 +472,4 @@ public final class TCPConnection: ReadinessHandler {
       }
     }
   }
-}
-
-/// Builds an iovec array over `arrays` (skipping `skip` bytes of the first) and calls `body`.
-///
-/// Each array's bytes are pinned by a nested `withUnsafeBytes`, so every pointer in the vector
-/// is valid for the whole `writev` call.
-private func withIOVecs(
-  _ arrays: [[UInt8]], skippingFirst skip: Int, _ body: (UnsafePointer<iovec>, Int) -> Int
-) -> Int {
-  var vectors: [iovec] = []
-  vectors.reserveCapacity(arrays.count)
-  func pin(_ index: Int) -> Int {
-    guard index < arrays.count else {
-      return vectors.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
-    }
-    return arrays[index].withUnsafeBytes { raw in
-      let offset = index == 0 ? skip : 0
-      vectors.append(
-        iovec(
-          iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset),
-          iov_len: raw.count - offset))
-      return pin(index + 1)
-    }
-  }
-  return pin(0)
 }
