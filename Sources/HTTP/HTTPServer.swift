@@ -40,6 +40,7 @@ public final class HTTPServer {
       return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts, auth: authCache)
     }
     tcp.peerLimit = configuration.perClient
+    tcp.readAtOnce = true
     tcp.refusal = {
       let response = Response.error(.serviceUnavailable, [("Retry-After", "5")])
       var message = response.serializedHead(date: dates.httpDate, connection: "close")

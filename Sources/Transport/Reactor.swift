@@ -80,13 +80,32 @@ public final class Reactor {
 
   /// Adds a descriptor to the set (`epoll_ctl(ADD)`), level-triggered.
   public func register(_ descriptor: Int32, interest: Interest, handler: ReadinessHandler) throws(SocketError) {
-    var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: descriptor))
-    guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { throw .last("epoll_ctl") }
+    try add(descriptor, interest: interest)
+    adopt(descriptor, handler: handler)
+  }
+
+  /// Records the handler of a descriptor that is not in the set yet (no system call); `add`
+  /// puts it there when it first has to wait.
+  public func adopt(_ descriptor: Int32, handler: ReadinessHandler) {
     let index = Int(descriptor)
     if index >= handlers.count {
       handlers.append(contentsOf: repeatElement(nil, count: index - handlers.count + 64))
     }
     handlers[index] = handler
+  }
+
+  /// Adds an adopted descriptor to the set (`epoll_ctl(ADD)`), level-triggered.
+  public func add(_ descriptor: Int32, interest: Interest) throws(SocketError) {
+    var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: descriptor))
+    guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { throw .last("epoll_ctl") }
+  }
+
+  /// Drops a descriptor's handler just before the descriptor is closed: `close()` removes it
+  /// from the set, so no `epoll_ctl(DEL)` is needed.
+  public func forget(_ descriptor: Int32) {
+    if Int(descriptor) < handlers.count {
+      handlers[Int(descriptor)] = nil
+    }
   }
 
   /// Changes what a registered descriptor waits for (`epoll_ctl(MOD)`).

@@ -53,8 +53,8 @@ public final class TCPConnection: ReadinessHandler {
   public let socket: Socket
   /// The client's address and port.
   public let peer: SocketAddress
-  /// Our address and port on this connection.
-  public let local: SocketAddress
+  /// Our address and port on this connection (`getsockname`, asked the first time it is needed).
+  public private(set) lazy var local: SocketAddress = (try? socket.localAddress()) ?? peer
   /// The loop this connection lives on.
   public unowned let reactor: Reactor
   /// The application protocol driving this connection.
@@ -83,6 +83,8 @@ public final class TCPConnection: ReadinessHandler {
   public private(set) var queuedBytes = 0
   var state = State.open
   var registered: Interest = []
+  /// Whether the descriptor is in the reactor's epoll set yet.
+  var inSet = false
   var readingPaused = false
   var reachedEOF = false
   var closeWhenDrained = false
@@ -102,15 +104,32 @@ public final class TCPConnection: ReadinessHandler {
   /// How long without input before an empty input buffer is freed.
   static let idleBufferMilliseconds: Int64 = 1000
 
-  /// Adopts an accepted socket and registers it with the reactor for reading.
-  public init(socket: Socket, peer: SocketAddress, reactor: Reactor) throws(SocketError) {
+  /// Adopts an accepted socket. With `registering` it joins the reactor's set for reading at
+  /// once; without, it joins only when `start` finds it must wait (see `TCPServer.readAtOnce`).
+  public init(socket: Socket, peer: SocketAddress, reactor: Reactor, registering: Bool = true) throws(SocketError) {
     self.socket = socket
     self.peer = peer
     self.reactor = reactor
-    self.local = (try? socket.localAddress()) ?? peer
     self.openedAt = reactor.now
-    try reactor.register(socket.descriptor, interest: .readable, handler: self)
-    registered = .readable
+    if registering {
+      try reactor.register(socket.descriptor, interest: .readable, handler: self)
+      registered = .readable
+      inSet = true
+    } else {
+      reactor.adopt(socket.descriptor, handler: self)
+    }
+  }
+
+  /// Begins a connection made with `registering: false`: reads what has already arrived when
+  /// `readingAtOnce`, sends what is queued, and joins the reactor's set for whatever it must
+  /// still wait for.
+  public func start(readingAtOnce: Bool) {
+    if readingAtOnce {
+      ready(readable: true, writable: false)
+    } else {
+      flush()
+      if !isClosed { updateInterest() }
+    }
   }
 
   /// True once the peer has shut down its sending side (a read returned 0).
@@ -333,7 +352,8 @@ public final class TCPConnection: ReadinessHandler {
   private func close() {
     if case .closed = state { return }
     state = .closed
-    reactor.unregister(socket.descriptor)
+    // close() takes the descriptor out of the epoll set itself (it is never duplicated).
+    reactor.forget(socket.descriptor)
     socket.close()
     trace?.event("tcp", "close after \(reactor.now - openedAt)ms: \(bytesReceived) bytes in, \(bytesSent) bytes out")
     queue.removeAll()
@@ -409,7 +429,18 @@ public final class TCPConnection: ReadinessHandler {
       if !readingPaused && !reachedEOF && input.count < Self.inputLimit { wanted.insert(.readable) }
       if queueHead < queue.count { wanted.insert(.writable) }
     }
-    if wanted != registered {
+    if !inSet {
+      guard !wanted.isEmpty else { return }
+      do {
+        try reactor.add(socket.descriptor, interest: wanted)
+      } catch {
+        trace?.event("tcp", "could not wait for this connection: \(error)")
+        abort()
+        return
+      }
+      inSet = true
+      registered = wanted
+    } else if wanted != registered {
       registered = wanted
       reactor.modify(socket.descriptor, interest: wanted)
     }

@@ -29,6 +29,9 @@ public struct TCPListener: Sendable {
       if case .v6 = address {
         try socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0)
       }
+      // Accepted sockets inherit TCP_NODELAY from the listener: set once here, not per connection.
+      // (Responses leave whole, so Nagle's wait for an ACK would only delay the next one.)
+      try socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
       try socket.bind(to: address)
       try Self.listen(socket, backlog: backlog)
       self.address = try socket.localAddress()

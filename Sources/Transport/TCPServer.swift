@@ -33,6 +33,10 @@ public final class TCPServer: ReadinessHandler {
   /// What a client over `peerLimit` is told before its connection is closed (the protocol's
   /// "too many connections" message: an HTTP 503 response, an FTP 421 reply).
   public var refusal: () -> [UInt8] = { [] }
+  /// Whether a new connection is read at once, before waiting for epoll to say it is readable:
+  /// for protocols in which the client speaks first (HTTP) its request has usually arrived
+  /// with the handshake, and a short connection is then served without ever joining the set.
+  public var readAtOnce = false
   /// Numbers connections across all servers and loops, so trace labels never repeat.
   private static let connectionNumbers = Atomic<Int>(0)
 
@@ -75,9 +79,8 @@ public final class TCPServer: ReadinessHandler {
         return
       }
       guard let (socket, peer) = accepted else { return }
-      try? socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
       do {
-        let connection = try TCPConnection(socket: socket, peer: peer, reactor: reactor)
+        let connection = try TCPConnection(socket: socket, peer: peer, reactor: reactor, registering: false)
         if let tracer {
           let number = Self.connectionNumbers.add(1, ordering: .relaxed).newValue
           let trace = ConnectionTrace(label: "#\(number)", write: tracer)
@@ -90,7 +93,7 @@ public final class TCPServer: ReadinessHandler {
         connection.delegate = delegate
         connections[socket.descriptor] = connection
         delegate.connectionDidOpen(connection)
-        connection.flush()
+        connection.start(readingAtOnce: readAtOnce)
       } catch {
         socket.close()
         onError?(error)
