@@ -70,6 +70,9 @@ final class ResolvedFiles {
     var real: String
     var info: stat
     var contents: [UInt8]?
+    /// A larger file kept open (only when watched): sendfile reads it at explicit offsets, so
+    /// any number of responses share the descriptor.
+    var file: OpenFile?
     var facts: FileService.FileFacts
     /// Watched for changes, so no stat is needed to trust it.
     var watched: Bool
@@ -77,6 +80,9 @@ final class ResolvedFiles {
 
   private var entries: [String: Entry] = [:]
   private var keptBytes = 0
+  private var keptOpen = 0
+  /// How many larger files are kept open at most.
+  static let openLimit = 128
   private let root: String
   private let watcher = FileWatcher()
   /// How many paths are remembered; past this the table starts again empty.
@@ -95,9 +101,9 @@ final class ResolvedFiles {
     }
   }
 
-  /// The file `urlPath` named last time, if the path still names it unchanged. A small file
-  /// kept in memory costs one read of the change queue (or one `stat`); a larger one is opened
-  /// again and checked with `fstat`.
+  /// The file `urlPath` named last time, if the path still names it unchanged. A watched file
+  /// costs one read of the change queue; an unwatched one a `stat`, or for a file not kept in
+  /// memory, an open and `fstat`.
   func lookup(_ urlPath: String) -> ServedFile? {
     guard let entry = entries[urlPath] else { return nil }
     if entry.watched, watcher?.changedSinceLastCheck() == true {
@@ -113,6 +119,8 @@ final class ResolvedFiles {
         }
       }
       contents = .memory(kept)
+    } else if entry.watched, let file = entry.file {
+      contents = .open(file)
     } else {
       let fd = open(entry.fileSystemPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
       guard fd >= 0 else { return forget(urlPath) }
@@ -124,13 +132,16 @@ final class ResolvedFiles {
   }
 
   private func forget(_ urlPath: String) -> ServedFile? {
-    keptBytes -= entries.removeValue(forKey: urlPath)?.contents?.count ?? 0
+    let entry = entries.removeValue(forKey: urlPath)
+    keptBytes -= entry?.contents?.count ?? 0
+    if entry?.file != nil { keptOpen -= 1 }
     return nil
   }
 
   private func forgetAll() {
     entries.removeAll(keepingCapacity: true)
     keptBytes = 0
+    keptOpen = 0
   }
 
   /// Remembers a regular file just opened and checked; its bytes too when it is small.
@@ -153,10 +164,13 @@ final class ResolvedFiles {
     {
       kept = bytes
     }
-    keptBytes -= entries[urlPath]?.contents?.count ?? 0
+    _ = forget(urlPath)
     keptBytes += kept?.count ?? 0
+    let keepOpen = kept == nil && watched && keptOpen < Self.openLimit
+    if keepOpen { keptOpen += 1 }
     entries[urlPath] = Entry(
-      fileSystemPath: fileSystemPath, real: real, info: info, contents: kept, facts: facts, watched: watched)
+      fileSystemPath: fileSystemPath, real: real, info: info, contents: kept, file: keepOpen ? file : nil,
+      facts: facts, watched: watched)
     return ServedFile(info: info, real: real, contents: kept.map { .memory($0) } ?? .open(file), facts: facts)
   }
 

@@ -237,18 +237,30 @@ public final class TCPConnection: ReadinessHandler {
     return true
   }
 
-  /// `writev()`: sends the run of byte chunks at the head of the queue in one call.
+  /// `writev()`: sends the run of byte chunks at the head of the queue in one call (as
+  /// `sendmsg()` with MSG_MORE when a file's bytes come next).
   /// Returns the bytes sent, 0 when the kernel took nothing, -1 after closing on error.
   private func sendGathered() -> Int {
     var end = queueHead
     while end < queue.count, end - queueHead < 64, case .bytes = queue[end] { end += 1 }
     let count = end - queueHead
+    var fileFollows = false
+    if end < queue.count, case .file = queue[end] { fileFollows = true }
     let n = withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
       // Each chunk's bytes are pinned by a nested `withUnsafeBytes`, so every pointer in the
       // vector stays valid for the whole `writev` call.
       func pin(_ index: Int) -> Int {
         guard index < end else {
-          return retryingOnInterrupt { writev(socket.descriptor, vectors.baseAddress, Int32(count)) }
+          // When a file follows (a head before its body), MSG_MORE holds these bytes back to
+          // share a segment with the file's first bytes, as TCP_CORK would, instead of leaving
+          // in a small packet of their own.
+          guard fileFollows else {
+            return retryingOnInterrupt { writev(socket.descriptor, vectors.baseAddress, Int32(count)) }
+          }
+          var message = msghdr()
+          message.msg_iov = vectors.baseAddress
+          message.msg_iovlen = count
+          return retryingOnInterrupt { sendmsg(socket.descriptor, &message, Int32(MSG_MORE)) }
         }
         guard case .bytes(let bytes) = queue[index] else { return pin(end) }
         return bytes.withUnsafeBytes { raw in
@@ -262,11 +274,14 @@ public final class TCPConnection: ReadinessHandler {
     }
     if n < 0 {
       if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
-      trace?.event("tcp", "writev failed: \(SocketError.last("writev"))")
+      trace?.event("tcp", "\(fileFollows ? "sendmsg" : "writev") failed: \(SocketError.last("writev"))")
       abort()
       return -1
     }
-    trace?.event("tcp", "send \(n) bytes (writev of \(count) buffer\(count == 1 ? "" : "s"))")
+    trace?.event(
+      "tcp",
+      "send \(n) bytes (\(fileFollows ? "sendmsg" : "writev") of \(count) buffer\(count == 1 ? "" : "s")\(fileFollows ? ", MSG_MORE" : ""))"
+    )
     advance(by: n)
     return n
   }
