@@ -141,7 +141,9 @@ public final class FileService {
     }
     guard options.listing else { return .error(.forbidden) }
     guard let found = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
-    let entries = DirectoryListing.sorted(found, by: query)
+    // `entries` come sorted by name already; another order is sorted again.
+    let entries =
+      query.sort == .name && !query.descending ? found : DirectoryListing.sorted(found, by: query)
     let page: [UInt8]
     let type: String
     switch query.format {
