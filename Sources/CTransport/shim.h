@@ -11,6 +11,7 @@
 #include <sys/sendfile.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <malloc.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -22,6 +22,7 @@ public final class TCPServer: ReadinessHandler {
   private var accepting = true
   private var listening = true
   private var pausedUntil: Int64 = 0
+  private var acceptedSinceTrim = false
   /// Called when the last connection closed after `stop()`.
   public var onIdleAfterStop: (() -> Void)?
   /// Called with a message when accepting fails (EMFILE and the like).
@@ -92,6 +93,7 @@ public final class TCPServer: ReadinessHandler {
         let delegate = ClosingObserver(server: self, inner: inner, counted: admitted && peerLimit != nil)
         connection.delegate = delegate
         connections[socket.descriptor] = connection
+        acceptedSinceTrim = true
         delegate.connectionDidOpen(connection)
         connection.start(readingAtOnce: readAtOnce)
       } catch {
@@ -118,6 +120,12 @@ public final class TCPServer: ReadinessHandler {
   }
 
   public func tick(now: Int64) {
+    if acceptedSinceTrim && connections.isEmpty {
+      // Every connection is gone: give the heap memory they freed back to the system
+      // (`malloc_trim`), so that a server that was busy once does not stay large while idle.
+      acceptedSinceTrim = false
+      malloc_trim(0)
+    }
     if pausedUntil > 0 && now >= pausedUntil {
       pausedUntil = 0
       setAccepting(true)
