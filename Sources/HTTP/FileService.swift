@@ -34,14 +34,35 @@ public final class FileService {
   /// against inode, size and modification time on every use.
   private var facts: [String: FileFacts] = [:]
 
-  struct FileFacts {
-    var inode: UInt64
-    var size: Int
-    var mtimeNanoseconds: Int
-    var validators: Validators
-    var lastModified: String
-    var type: String
-    var compressible: Bool
+  /// A class, so that handing the facts along (from the table of remembered files to each
+  /// response) costs one retain, not one per string.
+  final class FileFacts {
+    let inode: UInt64
+    let size: Int
+    let mtimeNanoseconds: Int
+    let validators: Validators
+    let lastModified: String
+    let type: String
+    let compressible: Bool
+    /// The header fields of a whole, unencoded response, as a list and serialized.
+    let identityFields: [(name: String, value: String)]
+    let identityBytes: [UInt8]
+
+    init(inode: UInt64, size: Int, mtimeNanoseconds: Int, validators: Validators, type: String) {
+      self.inode = inode
+      self.size = size
+      self.mtimeNanoseconds = mtimeNanoseconds
+      self.validators = validators
+      self.type = type
+      lastModified = HTTPDate.format(validators.lastModified)
+      compressible = MIMETypes.isCompressible(type)
+      var fields = [
+        ("Content-Type", type), ("Last-Modified", lastModified), ("ETag", validators.etag), ("Accept-Ranges", "bytes"),
+      ]
+      if compressible { fields.append(("Vary", "Accept-Encoding")) }
+      identityFields = fields
+      identityBytes = Response.serialized(fields: fields)
+    }
   }
 
   /// Files up to this size are read into memory and sent with the head in one `writev`;
@@ -242,7 +263,6 @@ public final class FileService {
     let validators = known.validators
     let compressible = known.compressible
     var response = Response(status: .ok, headers: [("Content-Type", type)])
-    response.headers.reserveCapacity(6)
 
     // Pick the representation first: its validators decide the conditionals.
     let wantsGzip = compressible && request.range == nil && ContentCoding.acceptsGzip(request.acceptEncoding)
@@ -251,12 +271,17 @@ public final class FileService {
       encoded = precompressed(path, original: info) ?? compressedOnTheFly(file, path: path, info: info)
     }
     let chosen = encoded?.validators ?? validators
-    let lastModified =
-      chosen.lastModified == validators.lastModified ? known.lastModified : HTTPDate.format(chosen.lastModified)
-    response.headers.append(("Last-Modified", lastModified))
-    response.headers.append(("ETag", chosen.etag))
-    if encoded == nil { response.headers.append(("Accept-Ranges", "bytes")) }
-    if compressible { response.headers.append(("Vary", "Accept-Encoding")) }
+    if encoded == nil {
+      // The whole file as it is: the fields kept with its facts, already serialized.
+      response.headers = known.identityFields
+      response.preparedFields = known.identityBytes
+    } else {
+      let lastModified =
+        chosen.lastModified == validators.lastModified ? known.lastModified : HTTPDate.format(chosen.lastModified)
+      response.headers.append(("Last-Modified", lastModified))
+      response.headers.append(("ETag", chosen.etag))
+      if compressible { response.headers.append(("Vary", "Accept-Encoding")) }
+    }
 
     switch Conditional.evaluate(request, chosen) {
     case .notModified:
@@ -351,11 +376,9 @@ public final class FileService {
       return hit
     }
     let validators = Self.validators(info)
-    let type = MIMETypes.type(forName: path)
     let fresh = FileFacts(
       inode: UInt64(info.st_ino), size: Int(info.st_size), mtimeNanoseconds: mtime, validators: validators,
-      lastModified: HTTPDate.format(validators.lastModified), type: type,
-      compressible: MIMETypes.isCompressible(type))
+      type: MIMETypes.type(forName: path))
     if facts.count >= 4096 { facts.removeAll(keepingCapacity: true) }
     facts[path] = fresh
     return fresh

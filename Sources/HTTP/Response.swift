@@ -22,7 +22,12 @@ public enum BodyPart {
 /// the plan a value means every decision about a response can be tested without a socket.
 public struct Response {
   public var status: Status
-  public var headers: [(name: String, value: String)] = []
+  public var headers: [(name: String, value: String)] = [] {
+    didSet { preparedFields = nil }
+  }
+  /// `headers` already serialized, set by a planner that keeps them per file; any change to
+  /// `headers` drops it, so the two never disagree.
+  var preparedFields: [UInt8]?
   public var body: [BodyPart] = []
   /// The connection must close after this response (errors that leave the stream unsure).
   public var closeConnection = false
@@ -66,7 +71,11 @@ public struct Response {
     let length: Int? =
       status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited ? contentLength : nil
     var size = 48 + status.reason.utf8.count + date.utf8.count + (connection.map { $0.utf8.count + 14 } ?? 0)
-    for field in headers { size += field.name.utf8.count + field.value.utf8.count + 4 }
+    if let preparedFields {
+      size += preparedFields.count
+    } else {
+      for field in headers { size += field.name.utf8.count + field.value.utf8.count + 4 }
+    }
     if length != nil { size += 40 }
     return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
       var out = HeadWriter(buffer.baseAddress!)
@@ -77,11 +86,10 @@ public struct Response {
       out.add("\r\nDate: ")
       out.add(date)
       out.add("\r\nServer: barenet\r\n")
-      for field in headers {
-        out.add(field.name)
-        out.add(": ")
-        out.add(field.value)
-        out.add("\r\n")
+      if let preparedFields {
+        out.add(preparedFields)
+      } else {
+        out.add(fields: headers)
       }
       if let length {
         out.add("Content-Length: ")
@@ -97,6 +105,16 @@ public struct Response {
       count = out.position
     }
   }
+
+  /// Header fields as they appear in a head ("Name: value\r\n" each), for a planner to keep.
+  static func serialized(fields: [(name: String, value: String)]) -> [UInt8] {
+    let size = fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+    return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      var out = HeadWriter(buffer.baseAddress!)
+      out.add(fields: fields)
+      count = out.position
+    }
+  }
 }
 
 /// Copies the pieces of a response head into memory sized for them beforehand.
@@ -105,6 +123,22 @@ private struct HeadWriter {
   var position = 0
 
   init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+  mutating func add(fields: [(name: String, value: String)]) {
+    for field in fields {
+      add(field.name)
+      add(": ")
+      add(field.value)
+      add("\r\n")
+    }
+  }
+
+  mutating func add(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { raw in
+      if let start = raw.baseAddress { (base + position).update(from: start, count: raw.count) }
+    }
+    position += bytes.count
+  }
 
   mutating func add(_ text: StaticString) {
     (base + position).update(from: text.utf8Start, count: text.utf8CodeUnitCount)

@@ -65,17 +65,31 @@ struct FileIdentity: Equatable {
 /// change that way should not rely on the cache — they are rare for served files.)
 /// One per event loop, so no lock.
 final class ResolvedFiles {
-  struct Entry {
-    var fileSystemPath: String
-    var real: String
-    var info: stat
-    var contents: [UInt8]?
+  /// A class, so that a lookup hands out one reference rather than copying every field.
+  final class Entry {
+    let fileSystemPath: String
+    let real: String
+    let info: stat
+    let contents: [UInt8]?
     /// A larger file kept open (only when watched): sendfile reads it at explicit offsets, so
     /// any number of responses share the descriptor.
-    var file: OpenFile?
-    var facts: FileService.FileFacts
+    let file: OpenFile?
+    let facts: FileService.FileFacts
     /// Watched for changes, so no stat is needed to trust it.
-    var watched: Bool
+    let watched: Bool
+
+    init(
+      fileSystemPath: String, real: String, info: stat, contents: [UInt8]?, file: OpenFile?,
+      facts: FileService.FileFacts, watched: Bool
+    ) {
+      self.fileSystemPath = fileSystemPath
+      self.real = real
+      self.info = info
+      self.contents = contents
+      self.file = file
+      self.facts = facts
+      self.watched = watched
+    }
   }
 
   private var entries: [String: Entry] = [:]
