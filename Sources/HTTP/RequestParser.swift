@@ -224,12 +224,17 @@ public struct RequestParser: Sendable {
       case .transferEncoding:
         transferEncoding = transferEncoding.map { "\($0), \(value)" } ?? value
       case .connection:
-        for token in value.split(separator: ",") {
-          switch token.trimmingSpaces.lowercased() {
-          case "close": request.connectionClose = true
-          case "keep-alive": request.connectionKeepAlive = true
-          default: break
-          }
+        // Tokens compared on the bytes, case-insensitively: this field is on many requests.
+        var tokenStart = valueStart
+        for i in valueStart...valueEnd where i == valueEnd || bytes[i] == UInt8(ascii: ",") {
+          var a = tokenStart
+          var b = i
+          while a < b && (bytes[a] == sp || bytes[a] == ht) { a += 1 }
+          while b > a && (bytes[b - 1] == sp || bytes[b - 1] == ht) { b -= 1 }
+          let token = UnsafeRawBufferPointer(rebasing: bytes[a..<b])
+          if equalsIgnoringCase(token, "close") { request.connectionClose = true }
+          if equalsIgnoringCase(token, "keep-alive") { request.connectionKeepAlive = true }
+          tokenStart = i + 1
         }
       case .expect:
         guard value.lowercased() == "100-continue" else {
@@ -456,6 +461,17 @@ enum KnownField {
     }
     return nil
   }
+}
+
+/// Whether `bytes` spell `lowercase` (ASCII letters in either case).
+func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+  guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+  for i in 0..<bytes.count {
+    var b = bytes[i]
+    if b >= 65 && b <= 90 { b |= 0x20 }
+    if b != lowercase.utf8Start[i] { return false }
+  }
+  return true
 }
 
 let cr = UInt8(ascii: "\r")

@@ -42,7 +42,7 @@ public final class FileWatcher {
   /// event, without waiting. A queue overflow counts as a change.
   public func changedSinceLastCheck() -> Bool {
     var changed = false
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
       while read(descriptor, buffer.baseAddress, buffer.count) > 0 { changed = true }
     }
     return changed

@@ -428,8 +428,9 @@ public final class TCPConnection: ReadinessHandler {
 
   /// Reads and throws away input during a calm close, closing on EOF or error.
   private func drainWhileLingering() {
-    var scratch = [UInt8](repeating: 0, count: 4096)
-    let n = scratch.withUnsafeMutableBytes { recv(socket.descriptor, $0.baseAddress, $0.count, 0) }
+    let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) {
+      recv(socket.descriptor, $0.baseAddress, $0.count, 0)
+    }
     if n > 0 { return }
     if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return }
     close()

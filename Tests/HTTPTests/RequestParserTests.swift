@@ -70,6 +70,10 @@ func errorStatus(_ text: String, limits: RequestParser.Limits = .init()) -> Int?
     #expect(try #require(firstRequest("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")).keepAlive)
     #expect(try #require(firstRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")).keepAlive == false)
     #expect(try #require(firstRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: x, Close\r\n\r\n")).keepAlive == false)
+    #expect(try #require(firstRequest("GET / HTTP/1.0\r\nConnection:  Upgrade ,\tKEEP-ALIVE \r\n\r\n")).keepAlive)
+    // Tokens are whole words: "closer" and "keep-alive-ish" are neither.
+    #expect(try #require(firstRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: closer,,\r\n\r\n")).keepAlive)
+    #expect(try #require(firstRequest("GET / HTTP/1.0\r\nConnection: keep-alive-ish\r\n\r\n")).keepAlive == false)
   }
 
   @Test func http11WithoutHostIs400() {
