@@ -67,7 +67,8 @@ public struct BatchResolver {
         next += 1
       }
       let now = MonotonicClock.milliseconds()
-      let nearest = inFlight.values.map { $0.sentAt + timeout }.min() ?? now
+      // The earliest moment a query in flight times out (a scan, but no array built for it).
+      let nearest = inFlight.isEmpty ? now : inFlight.values.reduce(Int64.max) { min($0, $1.sentAt) } + timeout
       if socket.socket.wait(for: .readable, milliseconds: Int(max(0, nearest - now))) {
         while let datagram = try? socket.receiveWithTTL() {
           guard datagram.from == resolver.server, let response = try? DNSMessage(decoding: datagram.bytes),
@@ -86,9 +87,9 @@ public struct BatchResolver {
           done += 1
         }
       }
-      // Retry or give up on queries whose time is up.
+      // Retry or give up on queries whose time is up (none is, before the earliest deadline).
       let after = MonotonicClock.milliseconds()
-      for (id, var f) in inFlight where after - f.sentAt >= timeout {
+      for (id, var f) in inFlight where after >= nearest && after - f.sentAt >= timeout {
         if f.triesLeft > 0 {
           send(&f)
           inFlight[id] = f

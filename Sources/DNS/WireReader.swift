@@ -111,9 +111,14 @@ public struct WireWriter {
   }
 
   public mutating func u8(_ v: UInt8) { bytes.append(v) }
-  public mutating func u16(_ v: UInt16) { bytes += [UInt8(v >> 8), UInt8(v & 0xFF)] }
+  // Byte by byte: `bytes += [a, b]` would build a temporary array for every field.
+  public mutating func u16(_ v: UInt16) {
+    bytes.append(UInt8(v >> 8))
+    bytes.append(UInt8(v & 0xFF))
+  }
   public mutating func u32(_ v: UInt32) {
-    bytes += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+    u16(UInt16(v >> 16))
+    u16(UInt16(v & 0xFFFF))
   }
   public mutating func append(_ b: [UInt8]) { bytes += b }
 
