@@ -98,7 +98,7 @@ final class ResolvedFiles {
   /// How many larger files are kept open at most.
   static let openLimit = 128
   private let root: String
-  private let watcher = FileWatcher()
+  private var watcher: FileWatcher?
   /// How many paths are remembered; past this the table starts again empty.
   static let capacity = 1024
   /// How many bytes of file contents are kept at most, over all entries.
@@ -107,12 +107,19 @@ final class ResolvedFiles {
   /// A table for files below `root` (a real path).
   init(root: String) {
     self.root = root
-    // The folders above the root: if one moves, the root's path names something else.
+    watcher = Self.freshWatcher(root: root)
+  }
+
+  /// A new watcher, watching the folders above the root: if one moves, the root's path names
+  /// something else.
+  private static func freshWatcher(root: String) -> FileWatcher? {
+    let watcher = FileWatcher()
     var above = root
     while let slash = above.lastIndex(of: "/"), above != "/" {
       above = slash == above.startIndex ? "/" : String(above[..<slash])
       _ = watcher?.watch(above, events: FileWatcher.folderMoves)
     }
+    return watcher
   }
 
   /// The file `urlPath` named last time, if the path still names it unchanged. A watched file
@@ -163,7 +170,12 @@ final class ResolvedFiles {
     _ urlPath: String, fileSystemPath: String, real: String, file: OpenFile, info: stat,
     facts: FileService.FileFacts, keepUpTo: Int
   ) -> ServedFile {
-    if entries.count >= Self.capacity { forgetAll() }
+    if entries.count >= Self.capacity {
+      // Start again, watches included: each costs the kernel memory, and a site crawled file by
+      // file would otherwise gather one per file it ever served.
+      forgetAll()
+      watcher = Self.freshWatcher(root: root)
+    }
     // Watch first, then check the path still names the file that was opened: a change before
     // the watches shows in the check, a change after them in the queue.
     var watched = fileSystemPath == real && watch(real)

@@ -85,4 +85,16 @@ import Testing
     try write(String(repeating: "y", count: 100_000), "large.txt")
     #expect(body("/large.txt")?.first == "y")
   }
+
+  @Test func changesAreSeenAfterTheTableStartsAgain() throws {
+    // More files than the table holds: it starts again with a fresh watcher, and still sees edits.
+    try FileManager.default.createDirectory(atPath: root + "/many", withIntermediateDirectories: true)
+    for i in 0..<(ResolvedFiles.capacity + 10) { try write("v\(i)", "many/f\(i).txt") }
+    for i in 0..<(ResolvedFiles.capacity + 10) { #expect(body("/many/f\(i).txt") == "v\(i)") }
+    for i in [0, 5, ResolvedFiles.capacity + 5] {
+      #expect(body("/many/f\(i).txt") == "v\(i)")
+      try write("w\(i)", "many/f\(i).txt")
+      #expect(body("/many/f\(i).txt") == "w\(i)")
+    }
+  }
 }
