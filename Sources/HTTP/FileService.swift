@@ -37,9 +37,8 @@ public final class FileService {
   /// A class, so that handing the facts along (from the table of remembered files to each
   /// response) costs one retain, not one per string.
   final class FileFacts {
-    let inode: UInt64
-    let size: Int
-    let mtimeNanoseconds: Int
+    /// The file these facts are about, as it was: they hold while it is unchanged.
+    let identity: FileIdentity
     let validators: Validators
     let lastModified: String
     let type: String
@@ -48,10 +47,8 @@ public final class FileService {
     let identityFields: [(name: String, value: String)]
     let identityBytes: [UInt8]
 
-    init(inode: UInt64, size: Int, mtimeNanoseconds: Int, validators: Validators, type: String) {
-      self.inode = inode
-      self.size = size
-      self.mtimeNanoseconds = mtimeNanoseconds
+    init(identity: FileIdentity, validators: Validators, type: String) {
+      self.identity = identity
       self.validators = validators
       self.type = type
       lastModified = HTTPDate.format(validators.lastModified)
@@ -346,7 +343,7 @@ public final class FileService {
   /// A fresh `NAME.gz` beside the file (not older than it), sent as the gzip representation.
   private func precompressed(_ path: String, original: stat) -> (body: BodyPart, validators: Validators)? {
     guard let gz = try? resolver.open(path + ".gz"), let info = gz.file.status(), info.st_mode & S_IFMT == S_IFREG,
-      Self.nanoseconds(info.st_mtim) >= Self.nanoseconds(original.st_mtim)
+      FileIdentity.nanoseconds(info.st_mtim) >= FileIdentity.nanoseconds(original.st_mtim)
     else { return nil }
     let file = ServedFile(info: info, real: gz.real, contents: .open(gz.file))
     return (body(file, offset: 0, length: Int(info.st_size)), Self.validators(info, suffix: "-gz"))
@@ -357,8 +354,7 @@ public final class FileService {
   )? {
     let size = Int(info.st_size)
     guard size >= Self.gzipMinimum && size <= Self.gzipLimit else { return nil }
-    let key = GzipCache.Key(
-      path: path, inode: UInt64(info.st_ino), size: size, mtimeNanoseconds: Self.nanoseconds(info.st_mtim))
+    let key = GzipCache.Key(path: path, identity: FileIdentity(info))
     let data = gzipCache.compressed(key) {
       guard let bytes = file.wholeContents(), bytes.count == size else { return nil }
       return ContentCoding.gzip(bytes)
@@ -369,16 +365,9 @@ public final class FileService {
 
   /// The cached header values for the file at `path`, recomputed when the file changed.
   func facts(_ path: String, _ info: stat) -> FileFacts {
-    let mtime = Self.nanoseconds(info.st_mtim)
-    if let hit = facts[path], hit.inode == UInt64(info.st_ino), hit.size == Int(info.st_size),
-      hit.mtimeNanoseconds == mtime
-    {
-      return hit
-    }
-    let validators = Self.validators(info)
-    let fresh = FileFacts(
-      inode: UInt64(info.st_ino), size: Int(info.st_size), mtimeNanoseconds: mtime, validators: validators,
-      type: MIMETypes.type(forName: path))
+    let identity = FileIdentity(info)
+    if let hit = facts[path], hit.identity == identity { return hit }
+    let fresh = FileFacts(identity: identity, validators: Self.validators(info), type: MIMETypes.type(forName: path))
     if facts.count >= 4096 { facts.removeAll(keepingCapacity: true) }
     facts[path] = fresh
     return fresh
@@ -391,10 +380,6 @@ public final class FileService {
       "\"\(String(mtime.tv_sec, radix: 16)).\(String(mtime.tv_nsec, radix: 16))-"
       + "\(String(info.st_size, radix: 16))\(suffix)\""
     return Validators(etag: tag, lastModified: Int(mtime.tv_sec))
-  }
-
-  static func nanoseconds(_ t: timespec) -> Int {
-    Int(t.tv_sec) * 1_000_000_000 + Int(t.tv_nsec)
   }
 }
 

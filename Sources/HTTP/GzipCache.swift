@@ -1,14 +1,12 @@
 /// Compressed copies of small files, kept per event loop and checked against the file's
-/// identity (inode, size, modification time) on every use.
+/// identity (`FileIdentity`: inode, size, modification and change times) on every use.
 ///
 /// The peers compress every response anew; a file that has not changed compresses to the same
 /// bytes, so we compress it once.
 final class GzipCache {
   struct Key: Hashable {
     var path: String
-    var inode: UInt64
-    var size: Int
-    var mtimeNanoseconds: Int
+    var identity: FileIdentity
   }
 
   private var entries: [Key: [UInt8]] = [:]
