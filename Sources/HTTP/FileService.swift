@@ -103,7 +103,7 @@ public final class FileService {
     if let known = resolvedFiles.lookup(request.path) {
       return respondWithFile(request, known)
     }
-    let opened: (file: OpenFile, real: String, info: stat)
+    let opened: (file: OpenFile, path: String, real: String, info: stat)
     switch openForReading(request.path) {
     case .refused(let refusal): return refusal
     case .ready(let found): opened = found
@@ -113,9 +113,8 @@ public final class FileService {
     case S_IFDIR:
       return respondForDirectory(request, real: opened.real)
     case S_IFREG:
-      guard let path = try? resolver.fileSystemPath(of: request.path) else { return .error(.badRequest) }
       let file = resolvedFiles.remember(
-        request.path, fileSystemPath: path, real: opened.real, file: opened.file, info: info,
+        request.path, fileSystemPath: opened.path, real: opened.real, file: opened.file, info: info,
         facts: facts(opened.real, info), keepUpTo: Self.inlineLimit)
       return respondWithFile(request, file)
     default:
@@ -125,10 +124,13 @@ public final class FileService {
 
   /// Opens the file or folder a URL path names, checked to be inside the root; or the response
   /// that refuses it (400 malformed, 403 outside, 503 out of descriptors, 404 otherwise).
-  func openForReading(_ urlPath: String) -> Planned<(file: OpenFile, real: String, info: stat)> {
+  /// `path` is the file-system path the URL named (symlinks not yet followed), `real` where it is.
+  func openForReading(_ urlPath: String) -> Planned<(file: OpenFile, path: String, real: String, info: stat)> {
+    let path: String
     let opened: (file: OpenFile, real: String)
     do {
-      opened = try resolver.open(try resolver.fileSystemPath(of: urlPath))
+      path = try resolver.fileSystemPath(of: urlPath)
+      opened = try resolver.open(path)
     } catch .malformed {
       return .refused(.error(.badRequest))
     } catch .outside {
@@ -139,7 +141,7 @@ public final class FileService {
       return .refused(.error(.notFound))
     }
     guard let info = opened.file.status() else { return .refused(.error(.notFound)) }
-    return .ready((opened.file, opened.real, info))
+    return .ready((opened.file, path, opened.real, info))
   }
 
   private func respondForDirectory(_ request: Request, real: String) -> Response {

@@ -114,7 +114,7 @@ extension FileService {
       return refusal
     }
     guard let query = WebDAV.query(body) else { return .error(.badRequest) }
-    let opened: (file: OpenFile, real: String, info: stat)
+    let opened: (file: OpenFile, path: String, real: String, info: stat)
     switch openForReading(request.path) {
     case .refused(let refusal): return refusal
     case .ready(let found): opened = found
