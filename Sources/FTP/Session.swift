@@ -524,6 +524,8 @@ public final class FTPSession {
     var segments: [String]
     do {
       segments = try files.resolve(verb == "STOU" && argument.isEmpty ? "upload" : argument)
+    } catch .malformed {
+      return reply(550, "Could not create file: the path climbs above the root.")
     } catch {
       return reply(553, "Could not create file: name not allowed.")
     }

@@ -164,6 +164,10 @@ public final class FileService {
     // `entries` come sorted by name already; another order is sorted again.
     let entries =
       query.sort == .name && !query.descending ? found : DirectoryListing.sorted(found, by: query)
+    let etag = Self.listingTag(entries, query: query, uploadForm: options.uploads.enabled)
+    if let list = request.ifNoneMatch, Conditional.matches(list, etag, weak: true) {
+      return Response(status: .notModified, headers: [("ETag", etag), ("Vary", "Accept, Accept-Encoding")])
+    }
     let page: [UInt8]
     let type: String
     switch query.format {
@@ -188,8 +192,19 @@ public final class FileService {
     } else {
       response.body = [.bytes(page)]
     }
-    response.headers += [("Vary", "Accept, Accept-Encoding"), ("Cache-Control", "no-cache")]
+    response.headers += [("Vary", "Accept, Accept-Encoding"), ("Cache-Control", "no-cache"), ("ETag", etag)]
     return response
+  }
+
+  /// A weak validator for a listing: a digest of what the page shows (each entry's name, kind,
+  /// size and time, in order, and how it was asked for), so a browser or proxy revalidates it
+  /// with If-None-Match and gets 304 while the folder is unchanged. Weak, because the same
+  /// listing may be sent gzipped or not (RFC 9110 §8.8.1).
+  static func listingTag(_ entries: [DirectoryEntry], query: ListingQuery, uploadForm: Bool) -> String {
+    var digest = FNV1a()
+    digest.add("\(query.format)|\(query.sort)|\(query.descending)|\(uploadForm)\n")
+    for entry in entries { digest.add("\(entry.name)|\(entry.isDirectory)|\(entry.size)|\(entry.modified)\n") }
+    return "W/\"dir-\(digest.hex)\""
   }
 
   /// The folder as a tar archive, with a Content-Length and single-range support so that a

@@ -61,13 +61,9 @@ public struct FolderArchive: Sendable {
   /// A digest of every member's path, size and time (FNV-1a, 64 bits): the archive's ETag,
   /// the same for the same folder across restarts.
   public var fingerprint: String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for item in items {
-      for byte in "\(item.member.path)|\(item.member.size)|\(item.member.modified)\n".utf8 {
-        hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-      }
-    }
-    return String(hash, radix: 16)
+    var digest = FNV1a()
+    for item in items { digest.add("\(item.member.path)|\(item.member.size)|\(item.member.modified)\n") }
+    return digest.hex
   }
 
   /// `attachment` with the file name: plain ASCII in `filename`, and the exact UTF-8 name in

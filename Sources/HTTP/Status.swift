@@ -36,6 +36,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let headerFieldsTooLarge = Status(431, "Request Header Fields Too Large")
   public static let internalServerError = Status(500, "Internal Server Error")
   public static let unimplemented = Status(501, "Not Implemented")
+  public static let badGateway = Status(502, "Bad Gateway")
   public static let serviceUnavailable = Status(503, "Service Unavailable")
   public static let insufficientStorage = Status(507, "Insufficient Storage")
   public static let versionNotSupported = Status(505, "HTTP Version Not Supported")

@@ -42,4 +42,10 @@ extension PathResolver {
     }
     return try normalize(decoded)
   }
+
+  /// The one spelling of a path's segments as a URL path: each segment percent-encoded, no dot
+  /// segments ("/sub/../a b" is "/a%20b"). Locations name what was made by this spelling.
+  public static func canonicalURLPath(_ segments: [String]) -> String {
+    "/" + segments.map(PercentEncoding.encodeSegment).joined(separator: "/")
+  }
 }

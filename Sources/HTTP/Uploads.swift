@@ -56,9 +56,9 @@ public final class PendingUpload {
       return .error(error.errno == ENOSPC || error.errno == EDQUOT ? .insufficientStorage : .internalServerError)
     }
     if replacing { return Response(status: .noContent) }
-    var created = Response(status: .created, headers: [("Location", location)])
-    created.body = [.bytes(Array("Created \(location)\n".utf8))]
-    return created
+    return Response(
+      status: .created, headers: [("Location", location), ("Content-Type", "text/plain; charset=utf-8")],
+      body: [.bytes(Array("Created \(location)\n".utf8))])
   }
 }
 
@@ -78,8 +78,7 @@ extension FileService {
     guard mkdir(target.full, 0o755) == 0 else {
       return .error(errno == ENOSPC ? .insufficientStorage : .forbidden)
     }
-    let location = request.path.hasSuffix("/") ? request.path : request.path + "/"
-    return Response(status: .created, headers: [("Location", location)])
+    return Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(target.segments) + "/")])
   }
 }
 
@@ -124,7 +123,8 @@ extension FileService {
     }
     do {
       let file = try AtomicUpload(destination: destination)
-      return .ready(PendingUpload(file: file, replacing: exists, location: request.path, maxSize: uploads.maxSize))
+      let location = PathResolver.canonicalURLPath(segments)
+      return .ready(PendingUpload(file: file, replacing: exists, location: location, maxSize: uploads.maxSize))
     } catch {
       return .refused(.error(error.errno == ENOSPC ? .insufficientStorage : .forbidden))
     }

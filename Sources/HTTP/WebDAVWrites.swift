@@ -12,6 +12,8 @@ extension FileService {
   struct Place {
     var parent: String
     var name: String
+    /// The decoded segments below the root, for the canonical URL of what is made there.
+    var segments: [String]
     var full: String { parent + "/" + name }
   }
 
@@ -34,7 +36,7 @@ extension FileService {
     guard stat(parent, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
       return .refused(.error(.conflict))
     }
-    return .ready(Place(parent: parent, name: name))
+    return .ready(Place(parent: parent, name: name, segments: segments))
   }
 
   /// DELETE: 204 once the file, or the folder and everything in it, is gone.
@@ -53,8 +55,11 @@ extension FileService {
   /// MOVE and COPY: 201 when the destination is new, 204 when it was replaced.
   public func transfer(_ request: Request, move: Bool) -> Response {
     guard options.uploads.enabled else { return .error(.methodNotAllowed, [("Allow", allow)]) }
-    guard let destinationPath = request.destination.flatMap(Self.pathOfDestination) else {
-      return .error(.badRequest)
+    let destinationPath: String
+    switch request.destination.map({ Self.pathOfDestination($0, host: request.host) }) {
+    case .none, .malformed: return .error(.badRequest)
+    case .elsewhere: return .error(.badGateway)  // RFC 4918 §9.8.5, §9.9.4: another server
+    case .here(let path): destinationPath = path
     }
     let source: Place
     let destination: Place
@@ -78,16 +83,30 @@ extension FileService {
     }
     let done = move ? rename(source.full, destination.full) == 0 : copyTree(source.full, to: destination.full)
     guard done else { return .error(errno == ENOSPC ? .insufficientStorage : .forbidden) }
-    return exists ? Response(status: .noContent) : Response(status: .created, headers: [("Location", destinationPath)])
+    return exists ? Response(status: .noContent) : Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(destination.segments))])
   }
 
-  /// The path of a Destination value: "http://host/a/b" or "/a/b".
-  static func pathOfDestination(_ value: String) -> String? {
-    if value.hasPrefix("/") { return value }
-    guard value.hasPrefix("http://") || value.hasPrefix("https://") else { return nil }
+  /// Where a Destination header points.
+  enum Destination: Equatable {
+    /// A path on this server.
+    case here(String)
+    /// A URL on another server (its authority differs from the request's Host).
+    case elsewhere
+    /// Neither an absolute path nor an http(s) URL.
+    case malformed
+  }
+
+  /// The path of a Destination value: "/a/b", or "http://host/a/b" when `host` is the request's
+  /// own Host (compared without case, as RFC 3986 §6.2.2.1 compares authorities).
+  static func pathOfDestination(_ value: String, host: String?) -> Destination {
+    if value.hasPrefix("/") { return .here(value) }
+    let lower = value.lowercased()
+    guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return .malformed }
     let afterScheme = value.drop { $0 != ":" }.dropFirst(3)
-    let afterHost = afterScheme.drop { $0 != "/" }
-    return afterHost.isEmpty ? "/" : String(afterHost)
+    let authority = afterScheme.prefix { $0 != "/" }
+    let afterHost = afterScheme.dropFirst(authority.count)
+    if let host, authority.lowercased() != host.lowercased() { return .elsewhere }
+    return .here(afterHost.isEmpty ? "/" : String(afterHost))
   }
 
   /// Removes a file, or a folder depth first; refuses (false) when a hidden name is inside.

@@ -18,7 +18,8 @@ public struct PathResolver: Sendable {
 
   /// Why a path was refused.
   public enum Refusal: Error, Equatable {
-    /// Malformed: a bad escape, NUL, "/" inside a name, invalid UTF-8.
+    /// Malformed: a bad escape, NUL, "/" inside a name, invalid UTF-8, or a ".." that climbs
+    /// above the root (a bad request, as nginx answers it, never a request for the root).
     case malformed
     /// Hidden (a dotfile) or absent: answered 404, so hidden names are not confirmed.
     case notFound
@@ -38,16 +39,19 @@ public struct PathResolver: Sendable {
     self.allowDotfiles = allowDotfiles
   }
 
-  /// Removes "." and ".." from already-decoded segments (RFC 3986 §5.2.4; ".." at the root
-  /// stays at the root) and refuses names that can never be served: empty, containing "/" or
-  /// NUL, or hidden (a leading ".") unless dotfiles are allowed.
+  /// Removes "." and ".." from already-decoded segments (RFC 3986 §5.2.4) and refuses names
+  /// that can never be served: empty, containing "/" or NUL, or hidden (a leading ".") unless
+  /// dotfiles are allowed. A ".." at the root is refused as malformed: RFC 3986 would clamp it,
+  /// but a client that climbs above the root means some other place, and serving or writing
+  /// the root instead would answer a question that was not asked.
   public func normalize<S: Sequence>(_ raw: S) throws(Refusal) -> [String] where S.Element == String {
     var result: [String] = []
     for segment in raw {
       switch segment {
       case "", ".": continue
       case "..":
-        if !result.isEmpty { result.removeLast() }
+        if result.isEmpty { throw .malformed }
+        result.removeLast()
       default:
         if segment.utf8.contains(0) || segment.contains("/") { throw .malformed }
         if segment.hasPrefix(".") && !allowDotfiles { throw .notFound }

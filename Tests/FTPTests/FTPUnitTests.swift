@@ -216,7 +216,9 @@ import Transport
     #expect(codes(run(s, "CWD docs")) == [250])
     #expect(text(run(s, "XPWD")).hasPrefix("257 \"/docs\""))
     #expect(codes(run(s, "CDUP")) == [250])
-    #expect(codes(run(s, "CWD ../../../..")) == [250])
+    // Climbing above the root is refused (550), never taken as the root.
+    #expect(codes(run(s, "CWD ../../../..")) == [550])
+    #expect(codes(run(s, "CDUP")) == [550])
     #expect(text(run(s, "PWD")).hasPrefix("257 \"/\""))
     #expect(codes(run(s, "CWD /etc-link")) == [550])
     #expect(codes(run(s, "CWD nope")) == [550])
@@ -328,8 +330,12 @@ import Transport
     #expect(codes(run(s, "RMD new \"dir\"")) == [550])  // not empty
     #expect(codes(run(s, "DELE new \"dir\"/hi.txt")) == [250])
     #expect(codes(run(s, "XRMD new \"dir\"")) == [250])
-    #expect(codes(run(s, "XMKD ../../escape")) == [257])
-    #expect(FileManager.default.fileExists(atPath: root + "/escape"))  // ".." stops at the root
+    #expect(codes(run(s, "XMKD ../../escape")) == [550])  // above the root: nothing is made
+    #expect(!FileManager.default.fileExists(atPath: root + "/escape"))
+    #expect(codes(run(s, "STOR ../escape.txt")) == [550])
+    #expect(codes(run(s, "RNFR page.html")) == [350])
+    #expect(codes(run(s, "RNTO ../moved.html")) == [550])
+    #expect(FileManager.default.fileExists(atPath: root + "/page.html"))
     #expect(codes(run(s, "MKD .hidden")) == [550])
     #expect(codes(run(s, "DELE etc-link/passwd")) == [550])
     #expect(codes(run(s, "RMD /")) == [550])

@@ -78,6 +78,24 @@ import Testing
       #expect(!String(decoding: bytes(r), as: UTF8.self).contains("root:"), "\(target)")
     }
     #expect(get("/a%00b").status == .badRequest)
+    // Climbing above the root is a bad request, never a request for the root.
+    for target in ["/%2e%2e/", "/..", "/docs/../../hello.txt", "/../docs/"] {
+      #expect(get(target).status == .badRequest, "\(target)")
+    }
+    #expect(get("/docs/../hello.txt").status == .ok)
+  }
+
+  @Test func listingsCarryAWeakValidatorAndRevalidate() throws {
+    let first = get("/docs/")
+    let tag = try #require(first.header("ETag"))
+    #expect(tag.hasPrefix("W/\"dir-"))
+    #expect(get("/docs/").header("ETag") == tag)
+    #expect(get("/docs/?sort=size").header("ETag") != tag)  // another page, another validator
+    let again = get("/docs/") { $0.ifNoneMatch = tag }
+    #expect(again.status == .notModified)
+    #expect(again.header("ETag") == tag)
+    try "new".write(toFile: root + "/docs/added.txt", atomically: true, encoding: .utf8)
+    #expect(get("/docs/") { $0.ifNoneMatch = tag }.status == .ok)
   }
 
   @Test func symlinkInsideTheRootIsServed() {

@@ -45,6 +45,14 @@ import Transport
     #expect(try String(contentsOfFile: root + "/hello.txt", encoding: .utf8) == "Hello, world!\n")
     #expect(try put("/.secret") == "403")  // hidden names, like every other path
     #expect(try put("/missing/folder.bin") == "409")
+    #expect(try put("/docs/../../escape.bin", ["--path-as-is"]) == "400")  // above the root
+    #expect(!FileManager.default.fileExists(atPath: root + "/escape.bin"))
+    // 201 names what was made by its canonical path, in Location and in a typed body.
+    let made = try Command.run(
+      "curl", ["-sS", "-i", "--path-as-is", "-T", work + "/data.bin", server.url("/docs/../new%20one.bin")])
+    #expect(made.out.contains("Location: /new%20one.bin\r\n"), "\(made.out.prefix(300))")
+    #expect(made.out.contains("Content-Type: text/plain; charset=utf-8\r\n"))
+    #expect(made.out.hasSuffix("Created /new%20one.bin\n"))
     let folder = try RawClient(server.address)  // (curl -T to a folder URL appends the file name)
     try folder.send("PUT /docs/ HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
     #expect(try folder.readResponse().status == 405)
