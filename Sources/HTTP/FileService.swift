@@ -69,6 +69,12 @@ public final class FileService {
   static let gzipLimit = 8 * 1024 * 1024
   /// Below this size compression is not worth its header.
   static let gzipMinimum = 128
+  /// OPTIONS: the methods this server answers. `DAV: 1` tells WebDAV clients (rclone, file
+  /// managers) they may PROPFIND.
+  public func optionsResponse() -> Response {
+    Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1"), ("MS-Author-Via", "DAV")])
+  }
+
   /// The methods this server answers, for Allow.
   var allow: String {
     "GET, HEAD, OPTIONS, PROPFIND" + (options.uploads.enabled ? ", PUT, DELETE, MOVE, COPY" : "")
@@ -86,19 +92,9 @@ public final class FileService {
     resolvedFiles = ResolvedFiles(root: resolver.root)
   }
 
-  /// The response to `request`. HEAD gets the same plan as GET; the caller drops the body.
+  /// The response to a GET or HEAD of `request.path` (HEAD gets the same plan as GET; the
+  /// caller drops the body). Other methods are routed by `HTTPConnection`.
   public func respond(to request: Request) -> Response {
-    switch request.method {
-    case .get, .head:
-      break
-    case .options:
-      // DAV: 1 tells WebDAV clients (rclone, file managers) they may PROPFIND.
-      return Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1"), ("MS-Author-Via", "DAV")])
-    case .other:
-      return .error(.unimplemented)
-    default:
-      return .error(.methodNotAllowed, [("Allow", allow)])
-    }
     if request.path == "*" { return .error(.badRequest) }
     if let known = resolvedFiles.lookup(request.path) {
       return respondWithFile(request, known)

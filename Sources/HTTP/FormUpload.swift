@@ -97,7 +97,6 @@ public final class FormUpload {
 extension FileService {
   /// Starts a form upload to the folder at `request.path`, or refuses it.
   public func beginFormUpload(_ request: Request) -> Planned<FormUpload> {
-    guard options.uploads.enabled else { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }
     guard let boundary = request.contentType.flatMap(MultipartParser.boundary(fromContentType:)) else {
       return .refused(.error(.unsupportedMediaType))
     }

@@ -66,7 +66,6 @@ extension FileService {
   /// MKCOL (RFC 4918 §9.3) with `--mkdir`: 201 for a new folder; 405 if the name exists; 409
   /// if its parent does not; names checked like every other path.
   public func makeFolder(_ request: Request) -> Response {
-    guard options.uploads.mkdir else { return .error(.methodNotAllowed, [("Allow", allow)]) }
     guard request.framing == .none else { return .error(.unsupportedMediaType) }
     let target: Place
     switch place(request.path) {
@@ -95,7 +94,6 @@ extension FileService {
   /// upload, or the response that refuses it.
   public func beginUpload(_ request: Request) -> Planned<PendingUpload> {
     let uploads = options.uploads
-    guard uploads.enabled else { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }
     if case .length(let length) = request.framing, length > uploads.maxSize {
       return .refused(.error(.contentTooLarge))
     }

@@ -41,7 +41,6 @@ extension FileService {
 
   /// DELETE: 204 once the file, or the folder and everything in it, is gone.
   public func delete(_ request: Request) -> Response {
-    guard options.uploads.enabled else { return .error(.methodNotAllowed, [("Allow", allow)]) }
     let target: Place
     switch place(request.path) {
     case .refused(let refusal): return refusal
@@ -54,7 +53,6 @@ extension FileService {
 
   /// MOVE and COPY: 201 when the destination is new, 204 when it was replaced.
   public func transfer(_ request: Request, move: Bool) -> Response {
-    guard options.uploads.enabled else { return .error(.methodNotAllowed, [("Allow", allow)]) }
     let destinationPath: String
     switch request.destination.map({ Self.pathOfDestination($0, host: request.host) }) {
     case .none, .malformed: return .error(.badRequest)
@@ -83,7 +81,9 @@ extension FileService {
     }
     let done = move ? rename(source.full, destination.full) == 0 : copyTree(source.full, to: destination.full)
     guard done else { return .error(errno == ENOSPC ? .insufficientStorage : .forbidden) }
-    return exists ? Response(status: .noContent) : Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(destination.segments))])
+    return exists
+      ? Response(status: .noContent)
+      : Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(destination.segments))])
   }
 
   /// Where a Destination header points.

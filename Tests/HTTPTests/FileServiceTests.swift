@@ -139,17 +139,6 @@ import Testing
     #expect(quiet.respond(to: request).status == .forbidden)
   }
 
-  @Test func methods() {
-    #expect(get("/", method: .options).status == .noContent)
-    #expect(get("/", method: .options).header("DAV") == "1")
-    #expect(get("/", method: .options).header("Allow") == "GET, HEAD, OPTIONS, PROPFIND")
-    let post = get("/hello.txt", method: .post)
-    #expect(post.status == .methodNotAllowed)
-    #expect(post.header("Allow") == "GET, HEAD, OPTIONS, PROPFIND")
-    #expect(get("/", method: .delete).status == .methodNotAllowed)
-    #expect(get("/", method: .other("BREW")).status == .unimplemented)
-  }
-
   @Test func missingIs404() {
     #expect(get("/nope.txt").status == .notFound)
   }

@@ -158,8 +158,11 @@ import Testing
     #expect(try resolver.segments(of: "/a/./b/../c%20d") == ["a", "c d"])
     #expect(try resolver.segments(of: "//a///b/") == ["a", "b"])
     #expect(try resolver.segments(of: "/%C3%BCber") == ["über"])
-    #expect(try resolver.segments(of: "/../../etc/passwd") == ["etc", "passwd"])
-    #expect(try resolver.segments(of: "/%2e%2e/%2E%2E/x") == ["x"])
+    #expect(try resolver.segments(of: "/a/../b/..") == [])
+    // Above the root is malformed, never the root.
+    #expect(throws: PathResolver.Refusal.malformed) { try resolver.segments(of: "/../../etc/passwd") }
+    #expect(throws: PathResolver.Refusal.malformed) { try resolver.segments(of: "/%2e%2e/%2E%2E/x") }
+    #expect(throws: PathResolver.Refusal.malformed) { try resolver.segments(of: "/a/../..") }
   }
 
   @Test func refusesForgedSeparatorsNulAndBadEscapes() {
@@ -173,7 +176,8 @@ import Testing
   @Test func fileSystemPathsTakeTheFastWayOnlyWhenSafe() throws {
     #expect(try resolver.fileSystemPath(of: "/") == "/srv")
     #expect(try resolver.fileSystemPath(of: "/a/b.txt") == "/srv/a/b.txt")
-    #expect(try resolver.fileSystemPath(of: "/a/../../etc/passwd") == "/srv/etc/passwd")
+    #expect(throws: PathResolver.Refusal.malformed) { try resolver.fileSystemPath(of: "/a/../../etc/passwd") }
+    #expect(try resolver.fileSystemPath(of: "/a/../etc/passwd") == "/srv/etc/passwd")
     #expect(try resolver.fileSystemPath(of: "//etc/passwd") == "/srv/etc/passwd")
     #expect(try resolver.fileSystemPath(of: "/a%20b") == "/srv/a b")
     #expect(throws: PathResolver.Refusal.notFound) { try resolver.fileSystemPath(of: "/.env") }

@@ -97,23 +97,50 @@ import Transport
   }
 
   @Test func expect100ContinueGetsAnInterimResponse() throws {
+    // A body the server will read (it is dropped after a 200): 100 first.
     let c = try client()
-    try c.send("POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    try c.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
     let interim = try c.readResponse()
     #expect(interim.status == 100)
-    #expect(try c.readResponse().status == 405)
+    #expect(try c.readResponse().text == "Hello, world!\n")
     try c.send("hello")
     try c.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n")
     #expect(try c.readResponse().text == "Hello, world!\n")
+    // A body the server refuses: no 100, one final answer, and the connection ends (as nginx).
+    let refused = try client()
+    try refused.send("POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    let answer = try refused.readResponse()
+    #expect(answer.status == 405)
+    #expect(answer.header("Connection") == "close")
+    #expect(throws: (any Error).self) { try refused.readResponse() }
   }
 
   @Test func chunkedBodiesAreSkippedSoPipeliningStaysInStep() throws {
     let c = try client()
     try c.send(
-      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nGET \r\n0\r\n\r\n"
+      "GET /page.html HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nGET \r\n0\r\n\r\n"
         + "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n")
-    #expect(try c.readResponse().status == 405)
+    #expect(try c.readResponse().status == 200)
     #expect(try c.readResponse().text == "Hello, world!\n")
+  }
+
+  @Test func aRefusedBodyGetsOneResponseNeverTwo() throws {
+    // The malformed chunk of a refused POST is never read: one 405 that closes, not a 400 after.
+    for split in [0, 5, 40] {
+      let c = try client()
+      let bytes = Array(
+        "POST /style.css HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n".utf8)
+      let cut = bytes.count - split
+      try c.send(String(decoding: bytes[..<cut], as: UTF8.self))
+      if split > 0 {
+        usleep(50_000)
+        try? c.send(String(decoding: bytes[cut...], as: UTF8.self))
+      }
+      let answer = try c.readResponse()
+      #expect(answer.status == 405)
+      #expect(answer.header("Connection") == "close")
+      #expect(throws: (any Error).self) { try c.readResponse() }
+    }
   }
 
   @Test func largeFileArrivesExactly() throws {

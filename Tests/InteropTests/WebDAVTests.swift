@@ -139,7 +139,8 @@ import Testing
 
   @Test func deleteMoveAndCopyKeepTheRules() throws {
     func call(_ method: String, _ path: String, _ headers: [String] = []) throws -> String {
-      try curl(["--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "-X", method] + headers + [server.url(path)]).out
+      try curl(["--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "-X", method] + headers + [server.url(path)])
+        .out
     }
     try FileManager.default.createDirectory(atPath: root + "/keep", withIntermediateDirectories: true)
     try "x".write(toFile: root + "/keep/.hidden", atomically: true, encoding: .utf8)
