@@ -16,7 +16,7 @@ public final class DNSServer {
     let log = LineLog(sink: sink)
     self.log = log
     udp = UDPResponder(socket: socket, responder: responder, log: log)
-    try reactor.register(socket.socket.descriptor, interest: .readable, handler: udp)
+    try reactor.register(socket.socket, interest: .readable, handler: udp)
     tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: 1000) { _ in
       DNSOverTCP(responder: responder, log: log)
     }

@@ -31,7 +31,7 @@ final class PassiveListener: ReadinessHandler {
       guard let listener = try? TCPListener(address: address.with(port: port), backlog: 4) else { continue }
       let passive = PassiveListener(listener, peer, reactor)
       do {
-        try reactor.register(listener.socket.descriptor, interest: .readable, handler: passive)
+        try reactor.register(listener.socket, interest: .readable, handler: passive)
         return passive
       } catch {
         listener.close()
@@ -80,7 +80,7 @@ final class PassiveListener: ReadinessHandler {
   private func stopListening() {
     guard open else { return }
     open = false
-    reactor.unregister(listener.socket.descriptor)
+    reactor.forget(listener.socket)  // close() takes it out of the epoll set
     listener.close()
   }
 

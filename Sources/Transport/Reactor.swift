@@ -52,6 +52,8 @@ public final class Reactor {
     /// Asks the loop to stop; its `onStopRequest` runs on the loop's own thread.
     public func requestStop() {
       var one: UInt64 = 1
+      // An eventfd write fails only when its counter would overflow (EAGAIN), and then a
+      // wake-up is already pending: nothing is lost.
       _ = Glibc.write(descriptor, &one, 8)
     }
   }
@@ -70,7 +72,12 @@ public final class Reactor {
       throw error
     }
     var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeEvent))
-    epoll_ctl(epoll, EPOLL_CTL_ADD, wakeEvent, &event)
+    guard epoll_ctl(epoll, EPOLL_CTL_ADD, wakeEvent, &event) == 0 else {
+      let error = SocketError.last("epoll_ctl")
+      Glibc.close(wakeEvent)
+      Glibc.close(epoll)
+      throw error
+    }
   }
 
   deinit {
@@ -78,48 +85,50 @@ public final class Reactor {
     Glibc.close(epoll)
   }
 
-  /// Adds a descriptor to the set (`epoll_ctl(ADD)`), level-triggered.
-  public func register(_ descriptor: Int32, interest: Interest, handler: ReadinessHandler) throws(SocketError) {
-    try add(descriptor, interest: interest)
-    adopt(descriptor, handler: handler)
+  /// Adds a socket to the set (`epoll_ctl(ADD)`), level-triggered.
+  public func register(_ socket: Socket, interest: Interest, handler: ReadinessHandler) throws(SocketError) {
+    try add(socket, interest: interest)
+    adopt(socket, handler: handler)
   }
 
   /// Records the handler of a descriptor that is not in the set yet (no system call); `add`
   /// puts it there when it first has to wait.
-  public func adopt(_ descriptor: Int32, handler: ReadinessHandler) {
-    let index = Int(descriptor)
+  public func adopt(_ socket: Socket, handler: ReadinessHandler) {
+    let index = Int(socket.descriptor)
     if index >= handlers.count {
       handlers.append(contentsOf: repeatElement(nil, count: index - handlers.count + 64))
     }
     handlers[index] = handler
   }
 
-  /// Adds an adopted descriptor to the set (`epoll_ctl(ADD)`), level-triggered.
-  public func add(_ descriptor: Int32, interest: Interest) throws(SocketError) {
-    var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: descriptor))
-    guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { throw .last("epoll_ctl") }
+  /// Adds an adopted socket to the set (`epoll_ctl(ADD)`), level-triggered.
+  public func add(_ socket: Socket, interest: Interest) throws(SocketError) {
+    try control(EPOLL_CTL_ADD, socket, interest)
+  }
+
+  private func control(_ operation: Int32, _ socket: Socket, _ interest: Interest) throws(SocketError) {
+    var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: socket.descriptor))
+    _ = try systemCall("epoll_ctl") { epoll_ctl(epoll, operation, socket.descriptor, &event) }
   }
 
   /// Drops a descriptor's handler just before the descriptor is closed: `close()` removes it
   /// from the set, so no `epoll_ctl(DEL)` is needed.
-  public func forget(_ descriptor: Int32) {
-    if Int(descriptor) < handlers.count {
-      handlers[Int(descriptor)] = nil
+  public func forget(_ socket: Socket) {
+    if Int(socket.descriptor) < handlers.count {
+      handlers[Int(socket.descriptor)] = nil
     }
   }
 
-  /// Changes what a registered descriptor waits for (`epoll_ctl(MOD)`).
-  public func modify(_ descriptor: Int32, interest: Interest) {
-    var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: descriptor))
-    epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event)
+  /// Changes what a registered socket waits for (`epoll_ctl(MOD)`).
+  public func modify(_ socket: Socket, interest: Interest) throws(SocketError) {
+    try control(EPOLL_CTL_MOD, socket, interest)
   }
 
-  /// Removes a descriptor from the set; call before closing it.
-  public func unregister(_ descriptor: Int32) {
-    epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
-    if Int(descriptor) < handlers.count {
-      handlers[Int(descriptor)] = nil
-    }
+  /// Removes a socket from the set (`epoll_ctl(DEL)`) and forgets its handler; call before
+  /// closing it. It fails only for a socket that is not in the set, which the error says.
+  public func unregister(_ socket: Socket) throws(SocketError) {
+    forget(socket)
+    try control(EPOLL_CTL_DEL, socket, [])
   }
 
   /// Ends `run()` after the current batch of events.

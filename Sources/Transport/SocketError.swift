@@ -29,6 +29,33 @@ public struct SocketError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+extension SocketError {
+  /// The call would have had to wait (EAGAIN or EWOULDBLOCK on a nonblocking descriptor): not a
+  /// failure, only "not now"; the reactor says when to try again.
+  public var wouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
+}
+
+/// Runs a system call the one way every wrapper here runs them (swift-system's `valueOrErrno`):
+/// retried on EINTR, and -1 turned into a typed error that names the call and keeps its errno.
+@inline(__always)
+func systemCall<T: FixedWidthInteger>(_ call: StaticString, _ body: () -> T) throws(SocketError) -> T {
+  let result = retryingOnInterrupt(body)
+  if result == -1 { throw SocketError.last("\(call)") }
+  return result
+}
+
+/// A nonblocking call run as `systemCall` runs it: its value, or nil when it would have had to
+/// wait (`wouldBlock`); any other failure is thrown.
+@inline(__always)
+func unlessWouldBlock<T: FixedWidthInteger>(_ call: StaticString, _ body: () -> T) throws(SocketError) -> T? {
+  do {
+    return try systemCall(call, body)
+  } catch {
+    if error.wouldBlock { return nil }
+    throw error
+  }
+}
+
 /// Runs `body` until it returns something other than -1 with EINTR.
 ///
 /// A signal arriving during a blocking call makes it fail with EINTR; retrying in one place keeps

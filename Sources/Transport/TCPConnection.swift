@@ -34,14 +34,6 @@ extension TCPConnectionDelegate {
 /// one `writev`. While the queue holds more than `highWater` bytes the connection stops reading
 /// (backpressure: a client that does not read cannot make us buffer without bound).
 public final class TCPConnection: ReadinessHandler {
-  /// A piece of output: bytes, a range of an open file sent with `sendfile`, or a source asked
-  /// for more pieces when the queue reaches it.
-  enum Chunk {
-    case bytes([UInt8])
-    case file(OpenFile, offset: Int, length: Int)
-    case source(OutputSource)
-  }
-
   enum State {
     case open
     /// Shut down our sending side; reading and discarding until the peer closes (calm close).
@@ -75,12 +67,10 @@ public final class TCPConnection: ReadinessHandler {
   public var writeStallMilliseconds: Int64 = 60_000
   private var lastWriteProgress: Int64 = 0
 
-  var queue: [Chunk] = []
-  var queueHead = 0
-  /// How far into the first chunk we have already sent.
-  var headOffset = 0
+  /// What is still to be sent.
+  var output = OutputQueue()
   /// Bytes queued and not yet sent.
-  public private(set) var queuedBytes = 0
+  public var queuedBytes: Int { output.byteCount }
   var state = State.open
   var registered: Interest = []
   /// Whether the descriptor is in the reactor's epoll set yet.
@@ -112,11 +102,11 @@ public final class TCPConnection: ReadinessHandler {
     self.reactor = reactor
     self.openedAt = reactor.now
     if registering {
-      try reactor.register(socket.descriptor, interest: .readable, handler: self)
+      try reactor.register(socket, interest: .readable, handler: self)
       registered = .readable
       inSet = true
     } else {
-      reactor.adopt(socket.descriptor, handler: self)
+      reactor.adopt(socket, handler: self)
     }
   }
 
@@ -151,38 +141,43 @@ public final class TCPConnection: ReadinessHandler {
 
   /// Queues bytes to send.
   public func write(_ bytes: [UInt8]) {
-    guard isOpen, !bytes.isEmpty else { return }
-    if queuedBytes == 0 { lastWriteProgress = reactor.now }
-    queue.append(.bytes(bytes))
-    queuedBytes += bytes.count
+    guard isOpen else { return }
+    noteOutputStarts()
+    output.append(bytes)
   }
 
   /// Queues `length` bytes of `file` from `offset`, to be sent with `sendfile`.
   public func write(file: OpenFile, offset: Int, length: Int) {
-    guard isOpen, length > 0 else { return }
-    if queuedBytes == 0 { lastWriteProgress = reactor.now }
-    queue.append(.file(file, offset: offset, length: length))
-    queuedBytes += length
+    guard isOpen else { return }
+    noteOutputStarts()
+    output.append(file: file, offset: offset, length: length)
   }
 
   /// Queues a source of output of any length: it is asked for pieces only when everything
   /// before it has been sent, so a large generated body (a folder archive) costs constant memory.
   public func write(source: OutputSource) {
     guard isOpen else { return }
-    if queuedBytes == 0 { lastWriteProgress = reactor.now }
-    queue.append(.source(source))
+    noteOutputStarts()
+    output.append(source: source)
+  }
+
+  /// The write-stall clock starts when output starts waiting.
+  private func noteOutputStarts() {
+    if output.isEmpty { lastWriteProgress = reactor.now }
   }
 
   /// Sends what is queued now, as far as the kernel takes it; the rest waits for writability.
   public func flush() {
     guard case .open = state else { return }
-    while queueHead < queue.count {
+    sending: while true {
       let sent: Int
-      switch queue[queueHead] {
-      case .bytes:
-        sent = sendGathered()
+      switch output.front {
+      case .empty:
+        break sending
+      case .bytes(let fileFollows):
+        sent = sendGathered(fileFollows: fileFollows)
       case .file(let file, let offset, let length):
-        sent = sendFile(file, offset: offset + headOffset, length: length - headOffset)
+        sent = sendFile(file, offset: offset, length: length)
       case .source(let source):
         guard pull(source) else { return }
         continue
@@ -190,16 +185,9 @@ public final class TCPConnection: ReadinessHandler {
       if sent < 0 { return }  // closed on error
       if sent == 0 { break }  // kernel buffer full
     }
-    if queueHead == queue.count {
-      queue.removeAll(keepingCapacity: true)
-      queueHead = 0
-      if closeWhenDrained {
-        beginLinger()
-        return
-      }
-    } else if queueHead > 32 {
-      queue.removeFirst(queueHead)
-      queueHead = 0
+    if output.isEmpty && closeWhenDrained {
+      beginLinger()
+      return
     }
     updateInterest()
   }
@@ -207,131 +195,81 @@ public final class TCPConnection: ReadinessHandler {
   /// Puts a source's next pieces in front of it, or drops it when it has no more. A source that
   /// fails cuts the connection (the body can no longer be what was promised); false then.
   private func pull(_ source: OutputSource) -> Bool {
-    let pieces: [OutputPiece]?
     do {
-      pieces = try source.nextPieces()
+      output.expandFront(with: try source.nextPieces())
+      return true
     } catch {
       trace?.event("tcp", "output source failed: \(error)")
       abort()
       return false
     }
-    guard let pieces else {
-      queue[queueHead] = .bytes([])
-      queueHead += 1
-      return true
-    }
-    var chunks: [Chunk] = []
-    for piece in pieces {
-      switch piece {
-      case .bytes(let b) where !b.isEmpty:
-        chunks.append(.bytes(b))
-        queuedBytes += b.count
-      case .file(let file, let offset, let length) where length > 0:
-        chunks.append(.file(file, offset: offset, length: length))
-        queuedBytes += length
-      default:
-        continue
-      }
-    }
-    queue.insert(contentsOf: chunks, at: queueHead)
-    return true
   }
 
-  /// `writev()`: sends the run of byte chunks at the head of the queue in one call (as
-  /// `sendmsg()` with MSG_MORE when a file's bytes come next).
+  /// `send()` of the byte run at the head of the queue, as one `writev()` — or as `sendmsg()`
+  /// with MSG_MORE when a file's bytes come next, so a head shares a segment with the file's
+  /// first bytes (as TCP_CORK would) instead of leaving in a small packet of its own.
   /// Returns the bytes sent, 0 when the kernel took nothing, -1 after closing on error.
-  private func sendGathered() -> Int {
-    var end = queueHead
-    while end < queue.count, end - queueHead < 64, case .bytes = queue[end] { end += 1 }
-    let count = end - queueHead
-    var fileFollows = false
-    if end < queue.count, case .file = queue[end] { fileFollows = true }
-    let n = withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
-      // Each chunk's bytes are pinned by a nested `withUnsafeBytes`, so every pointer in the
-      // vector stays valid for the whole `writev` call.
-      func pin(_ index: Int) -> Int {
-        guard index < end else {
-          // When a file follows (a head before its body), MSG_MORE holds these bytes back to
-          // share a segment with the file's first bytes, as TCP_CORK would, instead of leaving
-          // in a small packet of their own.
-          guard fileFollows else {
-            return retryingOnInterrupt { writev(socket.descriptor, vectors.baseAddress, Int32(count)) }
-          }
-          var message = msghdr()
-          message.msg_iov = vectors.baseAddress
-          message.msg_iovlen = count
-          return retryingOnInterrupt { sendmsg(socket.descriptor, &message, Int32(MSG_MORE)) }
+  private func sendGathered(fileFollows: Bool) -> Int {
+    let descriptor = socket.descriptor
+    var count = 0
+    let result = output.withGatheredBytes { vectors -> Result<Int, SocketError> in
+      count = vectors.count
+      return Result { () throws(SocketError) in
+        guard fileFollows else {
+          return try systemCall("writev") { writev(descriptor, vectors.baseAddress, Int32(vectors.count)) }
         }
-        guard case .bytes(let bytes) = queue[index] else { return pin(end) }
-        return bytes.withUnsafeBytes { raw in
-          let skip = index == queueHead ? headOffset : 0
-          vectors[index - queueHead] = iovec(
-            iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip), iov_len: raw.count - skip)
-          return pin(index + 1)
-        }
+        var message = msghdr()
+        message.msg_iov = vectors.baseAddress
+        message.msg_iovlen = vectors.count
+        return try systemCall("sendmsg") { sendmsg(descriptor, &message, Int32(MSG_MORE)) }
       }
-      return pin(queueHead)
     }
-    if n < 0 {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
-      trace?.event("tcp", "\(fileFollows ? "sendmsg" : "writev") failed: \(SocketError.last("writev"))")
+    switch result {
+    case .failure(let error) where error.wouldBlock:
+      return 0
+    case .failure(let error):
+      trace?.event("tcp", "\(error.call) failed: \(error)")
       abort()
       return -1
+    case .success(let n):
+      trace?.event(
+        "tcp",
+        "send \(n) bytes (\(fileFollows ? "sendmsg" : "writev") of \(count) buffer\(count == 1 ? "" : "s")\(fileFollows ? ", MSG_MORE" : ""))"
+      )
+      advance(by: n)
+      return n
     }
-    trace?.event(
-      "tcp",
-      "send \(n) bytes (\(fileFollows ? "sendmsg" : "writev") of \(count) buffer\(count == 1 ? "" : "s")\(fileFollows ? ", MSG_MORE" : ""))"
-    )
-    advance(by: n)
-    return n
   }
 
   /// `sendfile()`: the kernel copies file pages straight to the socket, no user-space copy.
   private func sendFile(_ file: OpenFile, offset: Int, length: Int) -> Int {
     var position = off_t(offset)
-    let n = retryingOnInterrupt {
-      CTransport.sendfile(socket.descriptor, file.descriptor, &position, min(length, 1 << 30))
-    }
-    if n < 0 {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+    let n: Int
+    do {
+      n = try systemCall("sendfile") {
+        CTransport.sendfile(socket.descriptor, file.descriptor, &position, min(length, 1 << 30))
+      }
+    } catch {
+      if error.wouldBlock { return 0 }
+      trace?.event("tcp", "sendfile failed: \(error)")
       abort()
       return -1
     }
-    if n > 0 { trace?.event("tcp", "send \(n) bytes (sendfile)") }
     if n == 0 {
       // The file shrank under us: the promised length can no longer be sent. Cut the connection
       // so the client sees a short body, never a wrong one.
       abort()
       return -1
     }
+    trace?.event("tcp", "send \(n) bytes (sendfile)")
     advance(by: n)
     return n
   }
 
-  /// Moves the queue head past `n` sent bytes.
   private func advance(by n: Int) {
     lastWriteProgress = reactor.now
     bytesSent += n
-    queuedBytes -= n
-    var remaining = n
-    while remaining > 0, queueHead < queue.count {
-      let length: Int
-      switch queue[queueHead] {
-      case .bytes(let b): length = b.count
-      case .file(_, _, let l): length = l
-      case .source: return  // sent bytes never reach past a source not yet pulled
-      }
-      let left = length - headOffset
-      if remaining >= left {
-        remaining -= left
-        queue[queueHead] = .bytes([])  // release the storage or file now
-        queueHead += 1
-        headOffset = 0
-      } else {
-        headOffset += remaining
-        remaining = 0
-      }
-    }
+    output.advance(by: n)
   }
 
   // MARK: Closing
@@ -343,7 +281,7 @@ public final class TCPConnection: ReadinessHandler {
   public func closeAfterWrites() {
     guard isOpen else { return }
     closeWhenDrained = true
-    if queueHead == queue.count { beginLinger() }
+    if output.isEmpty { beginLinger() }
   }
 
   private func beginLinger() {
@@ -352,7 +290,14 @@ public final class TCPConnection: ReadinessHandler {
       close()
       return
     }
-    shutdown(socket.descriptor, Int32(SHUT_WR))
+    do {
+      _ = try systemCall("shutdown") { shutdown(socket.descriptor, Int32(SHUT_WR)) }
+    } catch {
+      // The peer is already gone (ENOTCONN): nothing is left to drain.
+      trace?.event("tcp", "\(error)")
+      close()
+      return
+    }
     trace?.event("tcp", "shutdown(SHUT_WR): our side is done sending; draining until the peer closes")
     state = .lingering(until: reactor.now + Self.lingerMilliseconds)
     readingPaused = false
@@ -368,12 +313,10 @@ public final class TCPConnection: ReadinessHandler {
     if case .closed = state { return }
     state = .closed
     // close() takes the descriptor out of the epoll set itself (it is never duplicated).
-    reactor.forget(socket.descriptor)
+    reactor.forget(socket)
     socket.close()
     trace?.event("tcp", "close after \(reactor.now - openedAt)ms: \(bytesReceived) bytes in, \(bytesSent) bytes out")
-    queue.removeAll()
-    queueHead = 0
-    queuedBytes = 0
+    output.removeAll()
     let delegate = self.delegate
     self.delegate = nil
     delegate?.connectionDidClose(self)
@@ -403,36 +346,50 @@ public final class TCPConnection: ReadinessHandler {
   /// Returns false when the connection closed or reached EOF.
   private func receive() -> Bool {
     var offered = 0
+    let descriptor = socket.descriptor
+    var failure: SocketError?
     let n = input.append(minimumSpace: readSize) { space in
       offered = space.count
-      return retryingOnInterrupt { recv(socket.descriptor, space.baseAddress, space.count, 0) }
+      switch Result(catching: { () throws(SocketError) in
+        try systemCall("recv") { recv(descriptor, space.baseAddress, space.count, 0) }
+      }) {
+      case .success(let n): return n
+      case .failure(let error):
+        failure = error
+        return -1
+      }
     }
-    if n > 0 {
-      // A read that filled all the space offered means a stream (an upload): read bigger next
-      // time, up to 256 KiB, so a fast sender costs fewer calls.
-      if n == offered && readSize < Self.maximumReadSize { readSize *= 2 }
-      bytesReceived += n
-      lastInputAt = reactor.now
-      trace?.event("tcp", "recv \(n) bytes")
-      return true
+    if let failure {
+      if failure.wouldBlock { return true }
+      trace?.event("tcp", "\(failure)")
+      abort()
+      return false
     }
     if n == 0 {
       reachedEOF = true
       trace?.event("tcp", "recv 0: the peer shut down its sending side (EOF)")
       return false
     }
-    if errno == EAGAIN || errno == EWOULDBLOCK { return true }
-    abort()
-    return false
+    // A read that filled all the space offered means a stream (an upload): read bigger next
+    // time, up to 256 KiB, so a fast sender costs fewer calls.
+    if n == offered && readSize < Self.maximumReadSize { readSize *= 2 }
+    bytesReceived += n
+    lastInputAt = reactor.now
+    trace?.event("tcp", "recv \(n) bytes")
+    return true
   }
 
-  /// Reads and throws away input during a calm close, closing on EOF or error.
+  /// `recv()` during a calm close: reads and throws input away, closing on EOF or error.
   private func drainWhileLingering() {
-    let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) {
-      recv(socket.descriptor, $0.baseAddress, $0.count, 0)
+    let descriptor = socket.descriptor
+    do {
+      let n = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (buffer) throws(SocketError) in
+        try systemCall("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
+      }
+      if n > 0 { return }
+    } catch {
+      if error.wouldBlock { return }
     }
-    if n > 0 { return }
-    if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return }
     close()
   }
 
@@ -443,12 +400,12 @@ public final class TCPConnection: ReadinessHandler {
     case .lingering: wanted = .readable
     case .open:
       if !readingPaused && !reachedEOF && input.count < Self.inputLimit { wanted.insert(.readable) }
-      if queueHead < queue.count { wanted.insert(.writable) }
+      if !output.isEmpty { wanted.insert(.writable) }
     }
     if !inSet {
       guard !wanted.isEmpty else { return }
       do {
-        try reactor.add(socket.descriptor, interest: wanted)
+        try reactor.add(socket, interest: wanted)
       } catch {
         trace?.event("tcp", "could not wait for this connection: \(error)")
         abort()
@@ -457,8 +414,14 @@ public final class TCPConnection: ReadinessHandler {
       inSet = true
       registered = wanted
     } else if wanted != registered {
+      do {
+        try reactor.modify(socket, interest: wanted)
+      } catch {
+        trace?.event("tcp", "could not change what this connection waits for: \(error)")
+        abort()
+        return
+      }
       registered = wanted
-      reactor.modify(socket.descriptor, interest: wanted)
     }
   }
 
@@ -474,10 +437,10 @@ public final class TCPConnection: ReadinessHandler {
     case .open:
       break
     }
-    if writable && queueHead < queue.count {
+    if writable && !output.isEmpty {
       flush()
       if isClosed { return }
-      if queueHead == queue.count {
+      if output.isEmpty {
         delegate?.connectionDidDrain(self)
         flush()
       }

@@ -37,7 +37,7 @@ public final class TCPConnector: ReadinessHandler {
         connector.finish(error: 0)
         return nil
       }
-      try reactor.register(socket.descriptor, interest: .writable, handler: connector)
+      try reactor.register(socket, interest: .writable, handler: connector)
       return connector
     } catch {
       connector.completion = nil
@@ -61,18 +61,24 @@ public final class TCPConnector: ReadinessHandler {
   public func cancel() {
     guard completion != nil else { return }
     completion = nil
-    reactor.unregister(socket.descriptor)
+    reactor.forget(socket)  // close() takes it out of the epoll set
     socket.close()
   }
 
+  /// The connect finished (or failed): the socket leaves the set, to join it again as a
+  /// `TCPConnection`.
   public func ready(readable: Bool, writable: Bool) {
-    reactor.unregister(socket.descriptor)
-    finish(error: socket.pendingError())
+    do {
+      try reactor.unregister(socket)
+      finish(error: socket.pendingError())
+    } catch {
+      finish(error: error.errno)
+    }
   }
 
   public func tick(now: Int64) {
     if now >= deadline && completion != nil {
-      reactor.unregister(socket.descriptor)
+      reactor.forget(socket)  // finish closes it, which takes it out of the epoll set
       finish(error: ETIMEDOUT)
     }
   }

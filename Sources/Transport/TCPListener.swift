@@ -62,10 +62,9 @@ public struct TCPListener: Sendable {
       }
     }
     if fd < 0 {
-      switch errno {
-      case EAGAIN, EWOULDBLOCK, ECONNABORTED, EPROTO: return nil
-      default: throw .last("accept4")
-      }
+      let error = SocketError.last("accept4")
+      if error.wouldBlock || error.errno == ECONNABORTED || error.errno == EPROTO { return nil }
+      throw error
     }
     guard let peer = SocketAddress(storage: storage) else {
       Glibc.close(fd)

@@ -50,7 +50,7 @@ public final class TCPServer: ReadinessHandler {
     self.reactor = reactor
     self.maxConnections = maxConnections
     self.makeDelegate = makeDelegate
-    try reactor.register(listener.socket.descriptor, interest: .readable, handler: self)
+    try reactor.register(listener.socket, interest: .readable, handler: self)
   }
 
   /// How many connections are open.
@@ -106,7 +106,11 @@ public final class TCPServer: ReadinessHandler {
   private func setAccepting(_ on: Bool) {
     guard listening, accepting != on else { return }
     accepting = on
-    reactor.modify(listener.socket.descriptor, interest: on ? .readable : [])
+    do {
+      try reactor.modify(listener.socket, interest: on ? .readable : [])
+    } catch {
+      onError?(error)
+    }
   }
 
   fileprivate func connectionClosed(_ connection: TCPConnection, counted: Bool) {
@@ -138,7 +142,7 @@ public final class TCPServer: ReadinessHandler {
   public func stop() {
     guard listening else { return }
     listening = false
-    reactor.unregister(listener.socket.descriptor)
+    reactor.forget(listener.socket)  // close() takes it out of the epoll set
     listener.close()
     if connections.isEmpty {
       onIdleAfterStop?()

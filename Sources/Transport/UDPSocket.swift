@@ -44,16 +44,16 @@ public struct UDPSocket: Sendable {
   /// `sendto()`: sends one datagram to `address`. Returns false if the kernel's buffer is full.
   @discardableResult
   public func send(_ bytes: [UInt8], to address: SocketAddress) throws(SocketError) -> Bool {
-    let n = bytes.withUnsafeBytes { raw in
+    let sent = bytes.withUnsafeBytes { raw in
       address.withSockAddr { sa, len in
-        retryingOnInterrupt { sendto(socket.descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, len) }
+        Result { () throws(SocketError) in
+          try unlessWouldBlock("sendto") {
+            sendto(socket.descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, len)
+          }
+        }
       }
     }
-    if n < 0 {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return false }
-      throw .last("sendto")
-    }
-    return true
+    return try sent.get() != nil
   }
 
   /// `recvfrom()`: one waiting datagram and its sender, or nil if none is waiting.
@@ -62,18 +62,18 @@ public struct UDPSocket: Sendable {
   public func receive(maxSize: Int = 65_535) throws(SocketError) -> (bytes: [UInt8], from: SocketAddress)? {
     var storage = sockaddr_storage()
     var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    let received = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxSize) { scratch -> [UInt8]? in
-      let n = withUnsafeMutablePointer(to: &storage) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-          retryingOnInterrupt { recvfrom(socket.descriptor, scratch.baseAddress, scratch.count, 0, sa, &length) }
+    let received = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxSize) {
+      (scratch) throws(SocketError) -> [UInt8]? in
+      let n = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sa) throws(SocketError) in
+          try unlessWouldBlock("recvfrom") {
+            recvfrom(socket.descriptor, scratch.baseAddress, scratch.count, 0, sa, &length)
+          }
         }
       }
-      return n < 0 ? nil : Array(UnsafeBufferPointer(rebasing: scratch[0..<n]))
+      return n.map { Array(UnsafeBufferPointer(rebasing: scratch[0..<$0])) }
     }
-    guard let received else {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
-      throw .last("recvfrom")
-    }
+    guard let received else { return nil }
     guard let sender = SocketAddress(storage: storage) else { return nil }
     return (received, sender)
   }
@@ -83,17 +83,16 @@ public struct UDPSocket: Sendable {
   public func receive(into buffer: inout [UInt8]) throws(SocketError) -> (count: Int, from: SocketAddress)? {
     var storage = sockaddr_storage()
     var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    let n = buffer.withUnsafeMutableBytes { raw in
+    let received = buffer.withUnsafeMutableBytes { raw in
       withUnsafeMutablePointer(to: &storage) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-          retryingOnInterrupt { recvfrom(socket.descriptor, raw.baseAddress, raw.count, 0, sa, &length) }
+          Result { () throws(SocketError) in
+            try unlessWouldBlock("recvfrom") { recvfrom(socket.descriptor, raw.baseAddress, raw.count, 0, sa, &length) }
+          }
         }
       }
     }
-    if n < 0 {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
-      throw .last("recvfrom")
-    }
+    guard let n = try received.get() else { return nil }
     guard let sender = SocketAddress(storage: storage) else { return nil }
     return (n, sender)
   }
@@ -154,8 +153,9 @@ extension UDPSocket {
       }
     }
     if n < 0 {
-      if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
-      throw .last("recvmsg")
+      let error = SocketError.last("recvmsg")
+      if error.wouldBlock { return nil }
+      throw error
     }
     guard let sender = SocketAddress(storage: storage) else { return nil }
     return (received, sender, ttl >= 0 ? Int(ttl) : nil)

@@ -28,12 +28,15 @@ extension Socket {
   public func sendAll(_ bytes: [UInt8], deadline: Int64) throws(SocketError) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-      if n > 0 {
-        offset += n
+      let sent = try bytes[offset...].withUnsafeBytes { raw in
+        Result { () throws(SocketError) in
+          try unlessWouldBlock("send") { send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+        }
+      }.get()
+      if let sent, sent > 0 {
+        offset += sent
         continue
       }
-      guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { throw .last("send") }
       let left = Int(deadline - MonotonicClock.milliseconds())
       guard left > 0, wait(for: .writable, milliseconds: left) else { throw SocketError("send", errno: ETIMEDOUT) }
     }
@@ -45,13 +48,14 @@ extension Socket {
     var out = [UInt8](repeating: 0, count: count)
     var got = 0
     while got < count {
-      let n = out[got...].withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-      if n > 0 {
-        got += n
+      let received = try out[got...].withUnsafeMutableBytes { raw in
+        Result { () throws(SocketError) in try unlessWouldBlock("recv") { recv(descriptor, raw.baseAddress, raw.count, 0) } }
+      }.get()
+      if let received {
+        if received == 0 { throw SocketError("recv", errno: EPIPE) }
+        got += received
         continue
       }
-      if n == 0 { throw SocketError("recv", errno: EPIPE) }
-      guard errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { throw .last("recv") }
       let left = Int(deadline - MonotonicClock.milliseconds())
       guard left > 0, wait(for: .readable, milliseconds: left) else { throw SocketError("recv", errno: ETIMEDOUT) }
     }
