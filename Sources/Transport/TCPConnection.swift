@@ -4,29 +4,6 @@ import CTransport
   import Glibc
 #endif
 
-/// What the application layer hears from a connection. All calls come on the reactor's thread.
-public protocol TCPConnectionDelegate: AnyObject {
-  /// The connection was just accepted and this delegate installed: a protocol in which the
-  /// server speaks first (FTP's greeting) writes here. Queued output is flushed afterwards.
-  func connectionDidOpen(_ connection: TCPConnection)
-  /// New bytes are waiting in `connection.input`.
-  func connectionDidReceive(_ connection: TCPConnection)
-  /// Every queued byte has been handed to the kernel.
-  func connectionDidDrain(_ connection: TCPConnection)
-  /// The peer shut down its sending side (read returned 0); no more input will come.
-  func connectionDidReachEOF(_ connection: TCPConnection)
-  /// `connection.deadline` has passed.
-  func connectionDeadlinePassed(_ connection: TCPConnection)
-  /// The server is stopping: finish what is under way, then close.
-  func connectionShouldFinish(_ connection: TCPConnection)
-  /// The descriptor is closed; drop references to the connection.
-  func connectionDidClose(_ connection: TCPConnection)
-}
-
-extension TCPConnectionDelegate {
-  public func connectionDidOpen(_ connection: TCPConnection) {}
-}
-
 /// One accepted TCP connection on a reactor: the `recv`/`send` steps of the recipe, with a read
 /// buffer, a write queue, `writev` and `sendfile`, and a calm close.
 ///
@@ -56,7 +33,7 @@ public final class TCPConnection: ReadinessHandler {
   /// A moment (reactor milliseconds) at which the delegate is told the deadline passed; 0 = none.
   public var deadline: Int64 = 0
   /// Counters for logs and traces.
-  public private(set) var bytesReceived = 0
+  public internal(set) var bytesReceived = 0
   public private(set) var bytesSent = 0
   /// When the connection was accepted (reactor milliseconds).
   public let openedAt: Int64
@@ -309,7 +286,7 @@ public final class TCPConnection: ReadinessHandler {
     close()
   }
 
-  private func close() {
+  func close() {
     if case .closed = state { return }
     state = .closed
     // close() takes the descriptor out of the epoll set itself (it is never duplicated).
@@ -327,73 +304,7 @@ public final class TCPConnection: ReadinessHandler {
     if case .open = state { delegate?.connectionShouldFinish(self) }
   }
 
-  // MARK: Input
-
-  /// Stops reading until `resumeReading()`; the kernel's buffer then fills and TCP flow control
-  /// slows the sender.
-  public func pauseReading() {
-    readingPaused = true
-    updateInterest()
-  }
-
-  /// Reads again after `pauseReading()`.
-  public func resumeReading() {
-    readingPaused = false
-    updateInterest()
-  }
-
-  /// `recv()`: reads what the kernel has for us into `input`.
-  /// Returns false when the connection closed or reached EOF.
-  private func receive() -> Bool {
-    var offered = 0
-    let descriptor = socket.descriptor
-    var failure: SocketError?
-    let n = input.append(minimumSpace: readSize) { space in
-      offered = space.count
-      switch Result(catching: { () throws(SocketError) in
-        try systemCall("recv") { recv(descriptor, space.baseAddress, space.count, 0) }
-      }) {
-      case .success(let n): return n
-      case .failure(let error):
-        failure = error
-        return -1
-      }
-    }
-    if let failure {
-      if failure.wouldBlock { return true }
-      trace?.event("tcp", "\(failure)")
-      abort()
-      return false
-    }
-    if n == 0 {
-      reachedEOF = true
-      trace?.event("tcp", "recv 0: the peer shut down its sending side (EOF)")
-      return false
-    }
-    // A read that filled all the space offered means a stream (an upload): read bigger next
-    // time, up to 256 KiB, so a fast sender costs fewer calls.
-    if n == offered && readSize < Self.maximumReadSize { readSize *= 2 }
-    bytesReceived += n
-    lastInputAt = reactor.now
-    trace?.event("tcp", "recv \(n) bytes")
-    return true
-  }
-
-  /// `recv()` during a calm close: reads and throws input away, closing on EOF or error.
-  private func drainWhileLingering() {
-    let descriptor = socket.descriptor
-    do {
-      let n = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (buffer) throws(SocketError) in
-        try systemCall("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
-      }
-      if n > 0 { return }
-    } catch {
-      if error.wouldBlock { return }
-    }
-    close()
-  }
-
-  private func updateInterest() {
+  func updateInterest() {
     var wanted: Interest = []
     switch state {
     case .closed: return

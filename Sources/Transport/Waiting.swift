@@ -49,7 +49,9 @@ extension Socket {
     var got = 0
     while got < count {
       let received = try out[got...].withUnsafeMutableBytes { raw in
-        Result { () throws(SocketError) in try unlessWouldBlock("recv") { recv(descriptor, raw.baseAddress, raw.count, 0) } }
+        Result { () throws(SocketError) in
+          try unlessWouldBlock("recv") { recv(descriptor, raw.baseAddress, raw.count, 0) }
+        }
       }.get()
       if let received {
         if received == 0 { throw SocketError("recv", errno: EPIPE) }

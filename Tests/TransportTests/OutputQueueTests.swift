@@ -24,7 +24,10 @@ import Testing
     queue.append([])
     queue.append(Array("body".utf8))
     #expect(queue.byteCount == 8)
-    guard case .bytes(let fileFollows) = queue.front else { Issue.record("no bytes in front"); return }
+    guard case .bytes(let fileFollows) = queue.front else {
+      Issue.record("no bytes in front")
+      return
+    }
     #expect(!fileFollows)
     #expect(gathered(queue) == Array("headbody".utf8))
     queue.advance(by: 6)
@@ -32,7 +35,10 @@ import Testing
     #expect(gathered(queue) == Array("dy".utf8))
     queue.advance(by: 2)
     #expect(queue.isEmpty)
-    guard case .empty = queue.front else { Issue.record("not empty"); return }
+    guard case .empty = queue.front else {
+      Issue.record("not empty")
+      return
+    }
   }
 
   @Test func aFileAfterBytesIsAnnouncedAndSentFromWhereItGotTo() throws {
@@ -40,9 +46,15 @@ import Testing
     var queue = OutputQueue()
     queue.append(Array("head".utf8))
     queue.append(file: file, offset: 100, length: 50)
-    guard case .bytes(fileFollows: true) = queue.front else { Issue.record("file not announced"); return }
+    guard case .bytes(fileFollows: true) = queue.front else {
+      Issue.record("file not announced")
+      return
+    }
     queue.advance(by: 4 + 20)
-    guard case .file(_, let offset, let length) = queue.front else { Issue.record("no file in front"); return }
+    guard case .file(_, let offset, let length) = queue.front else {
+      Issue.record("no file in front")
+      return
+    }
     #expect(offset == 120 && length == 30)
     #expect(queue.byteCount == 30)
   }
@@ -55,7 +67,10 @@ import Testing
     queue.append(Array("z".utf8))
     #expect(queue.byteCount == 2)  // the source's bytes count once produced
     queue.advance(by: 1)
-    guard case .source = queue.front else { Issue.record("no source in front"); return }
+    guard case .source = queue.front else {
+      Issue.record("no source in front")
+      return
+    }
     queue.expandFront(with: try? source.nextPieces())
     #expect(queue.byteCount == 2)
     #expect(gathered(queue) == Array("a".utf8))
