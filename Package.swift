@@ -24,9 +24,11 @@ let package = Package(
     .systemLibrary(name: "CTransport", path: "Sources/CTransport"),
     // zlib, for gzip content coding (zlib1g-dev).
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    // cmark, the CommonMark reference implementation, for a folder's README (libcmark-dev).
+    .systemLibrary(name: "CCmark", path: "Sources/CCmark"),
     // The transport layer: TCP and UDP over the BSD socket API. Knows no application protocol.
     .target(name: "Transport", dependencies: ["CTransport"], swiftSettings: fast),
-    // What the HTTP and FTP servers share: the jail over the served folder, log writing.
+    // What the servers share: the jail over the served folder, atomic uploads, log writing.
     .target(name: "ServerCore", dependencies: ["Transport"], swiftSettings: fast),
     // libxcrypt, for the users file's password hashes (libcrypt-dev).
     .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
@@ -36,7 +38,7 @@ let package = Package(
     // DNS: wire format, presentation format, the dig-like client and the small responder.
     .target(name: "DNS", dependencies: ["Transport", "ServerCore"], swiftSettings: fast),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
-    .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib"], swiftSettings: fast),
+    .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib", "CCmark"], swiftSettings: fast),
     .executableTarget(
       name: "barenet",
       dependencies: [

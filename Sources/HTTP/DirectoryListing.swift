@@ -67,8 +67,9 @@ public enum DirectoryListing {
 
   /// An HTML page listing `entries` of the folder whose URL path is `urlPath` (ending in "/"),
   /// with a breadcrumb of links to each parent, column heads that sort, and `readme` (the text
-  /// of a README.md or index.md in the folder) shown below as preformatted text. Names are
-  /// HTML-escaped and links percent-encoded, so no file name or README can inject markup.
+  /// of a README.md or index.md in the folder) rendered below by cmark in its safe mode. Names
+  /// are HTML-escaped and links percent-encoded, and cmark drops raw HTML and script links, so no
+  /// file name or README can inject markup.
   public static func html(
     urlPath: String, entries: [DirectoryEntry], query: ListingQuery = ListingQuery(), readme: String? = nil,
     uploadForm: Bool = false
@@ -94,7 +95,11 @@ public enum DirectoryListing {
       uploadForm
       ? "<form method=\"post\" enctype=\"multipart/form-data\"><input type=\"file\" name=\"file\" multiple> "
         + "<button>Upload</button></form>\n" : ""
-    let readmeBlock = readme.map { "<section><h2>README</h2><pre>\(PercentEncoding.html($0))</pre></section>\n" } ?? ""
+    let readmeBlock =
+      readme.map { text in
+        let body = Markdown.html(text) ?? "<pre>\(PercentEncoding.html(text))</pre>"
+        return "<section class=\"readme\"><h2>README</h2>\n\(body)</section>\n"
+      } ?? ""
     return """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
