@@ -62,6 +62,7 @@ let package = Package(
     .target(
       name: "TestSupport", dependencies: ["Transport", "ServerCore", "HTTP", "FTP", "DNS"], path: "Tests/TestSupport"),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
+    .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "Transport", "TestSupport"]),
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
     .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(name: "DNSTests", dependencies: ["DNS", "ServerCore", "Transport", "TestSupport"]),

@@ -24,8 +24,8 @@ public final class DNSServer {
   }
 
   /// How this server stops within a `ReactorGroup`.
-  public var shutdown: ReactorGroup.Shutdown {
-    tcp.shutdown { [udp, log] in
+  public var stopping: ReactorGroup.Stopping {
+    tcp.stopping { [udp, log] in
       udp.close()
       log.flush()
     }

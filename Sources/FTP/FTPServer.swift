@@ -59,7 +59,7 @@ public final class FTPServer {
   }
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let sessions finish.
-  public var shutdown: ReactorGroup.Shutdown {
-    tcp.shutdown(flushing: log)
+  public var stopping: ReactorGroup.Stopping {
+    tcp.stopping(flushing: log)
   }
 }

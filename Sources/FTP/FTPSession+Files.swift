@@ -141,37 +141,37 @@ extension FTPSession {
     guard !argument.isEmpty || verb == "STOU", !segments.isEmpty else {
       return reply(501, "\(verb) needs a file name.")
     }
-    guard var destination = try? files.placeForName(segments) else { return reply(553, "Could not create file.") }
-    var existing = Glibc.stat()
-    var exists = lstat(destination, &existing) == 0
+    guard var destination = try? files.folder.place(segments) else { return reply(553, "Could not create file.") }
+    var existing = files.folder.existing(destination)
     if verb == "STOU" {
       // A name nobody uses yet: NAME, NAME.1, NAME.2, ...
       let base = segments[segments.count - 1]
       var n = 0
-      while exists && n < 1000 {
+      while existing != nil && n < 1000 {
         n += 1
         segments[segments.count - 1] = "\(base).\(n)"
-        destination = (try? files.placeForName(segments)) ?? destination
-        exists = lstat(destination, &existing) == 0
+        destination = (try? files.folder.place(segments)) ?? destination
+        existing = files.folder.existing(destination)
       }
-      if exists { return reply(553, "Could not find a unique name.") }
+      if existing != nil { return reply(553, "Could not find a unique name.") }
     }
-    if exists && existing.st_mode & S_IFMT == S_IFDIR {
+    if let existing, existing.st_mode & S_IFMT == S_IFDIR {
       return reply(553, "Could not create file: a folder has that name.")
     }
+    let size = existing.map { Int($0.st_size) }
     let keep: Int
     if verb == "APPE" {
-      keep = exists ? Int(existing.st_size) : 0
+      keep = size ?? 0
     } else {
       keep = restartOffset
-      if keep > 0 && (!exists || Int(existing.st_size) < keep) {
+      if keep > 0 && (size ?? 0) < keep {
         restartOffset = 0
         return reply(554, "Restart offset \(keep) is past the end of the file.")
       }
     }
     let upload: AtomicUpload
     do {
-      upload = try AtomicUpload(destination: destination, keepingFirst: keep)
+      upload = try files.folder.createUpload(at: destination, keepingFirst: keep)
     } catch {
       return reply(553, "Could not create file: \(error).")
     }
@@ -183,25 +183,21 @@ extension FTPSession {
 
   // MARK: Changing the folder
 
-  func writable(_ argument: String) -> (segments: [String], place: String)? {
-    guard !argument.isEmpty, let segments = try? files.resolve(argument), let place = try? files.placeForName(segments)
-    else { return nil }
-    return (segments, place)
+  func writable(_ argument: String) -> ServedFolder.Place? {
+    guard !argument.isEmpty, let segments = try? files.resolve(argument) else { return nil }
+    return try? files.folder.place(segments)
   }
 
   func delete(_ argument: String) -> [FTPAction] {
     guard account?.canWrite == true else { return reply(550, "Permission denied.") }
     guard let target = writable(argument) else { return reply(550, "Delete operation failed.") }
-    var info = Glibc.stat()
-    guard lstat(target.place, &info) == 0, info.st_mode & S_IFMT != S_IFDIR, unlink(target.place) == 0 else {
-      return reply(550, "Delete operation failed.")
-    }
+    guard (try? files.folder.removeFile(target)) != nil else { return reply(550, "Delete operation failed.") }
     return reply(250, "Delete operation successful.")
   }
 
   func makeDirectory(_ argument: String) -> [FTPAction] {
     guard account?.canWrite == true else { return reply(550, "Permission denied.") }
-    guard let target = writable(argument), mkdir(target.place, 0o755) == 0 else {
+    guard let target = writable(argument), (try? files.folder.makeFolder(target)) != nil else {
       return reply(550, "Create directory operation failed.")
     }
     return [.reply(FTPReply(257, "\(quoted(VirtualFileSystem.display(target.segments))) created."))]
@@ -209,7 +205,7 @@ extension FTPSession {
 
   func removeDirectory(_ argument: String) -> [FTPAction] {
     guard account?.canWrite == true else { return reply(550, "Permission denied.") }
-    guard let target = writable(argument), rmdir(target.place) == 0 else {
+    guard let target = writable(argument), (try? files.folder.removeFolder(target)) != nil else {
       return reply(550, "Remove directory operation failed.")
     }
     if files.cwd.starts(with: target.segments) { files.cwd = Array(target.segments.dropLast()) }
@@ -218,11 +214,10 @@ extension FTPSession {
 
   func renameFrom(_ argument: String) -> [FTPAction] {
     guard account?.canWrite == true else { return reply(550, "Permission denied.") }
-    var info = Glibc.stat()
-    guard let source = writable(argument), lstat(source.place, &info) == 0 else {
+    guard let source = writable(argument), files.folder.existing(source) != nil else {
       return reply(550, "RNFR command failed.")
     }
-    renameFrom = source.place
+    renameFrom = source
     return reply(350, "Ready for RNTO.")
   }
 
@@ -230,7 +225,9 @@ extension FTPSession {
     guard let from = renameFrom else { return reply(503, "RNFR required first.") }
     renameFrom = nil
     guard account?.canWrite == true else { return reply(550, "Permission denied.") }
-    guard let target = writable(argument), rename(from, target.place) == 0 else { return reply(550, "Rename failed.") }
+    guard let target = writable(argument), (try? files.folder.rename(from, to: target)) != nil else {
+      return reply(550, "Rename failed.")
+    }
     return reply(250, "Rename successful.")
   }
 }

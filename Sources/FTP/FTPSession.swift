@@ -48,7 +48,7 @@ public final class FTPSession {
   var endpoint = DataEndpoint.none
   var epsvOnly = false
   var restartOffset = 0
-  var renameFrom: String?
+  var renameFrom: ServedFolder.Place?
   var failures = 0
   var pendingUpload: AtomicUpload?
   var quitAfterTransfer = false

@@ -15,32 +15,16 @@ public struct DirectoryEntry: Equatable, Sendable {
 
 /// Reading a folder and rendering it as an HTML index page.
 public enum DirectoryListing {
-  /// The entries of the folder at `path` (`opendir`/`readdir`, `stat` on each), folders first,
-  /// then by name. Hidden names are left out unless `dotfiles`; a symlink is listed only when
-  /// it resolves inside the root (`resolver`).
-  public static func entries(at path: String, resolver: PathResolver) -> [DirectoryEntry]? {
-    guard let dir = opendir(path) else { return nil }
-    defer { closedir(dir) }
-    var result: [DirectoryEntry] = []
-    while let entry = readdir(dir) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name == "." || name == ".." { continue }
-      if name.hasPrefix(".") && !resolver.allowDotfiles { continue }
-      var info = stat()
-      // fstatat on the open folder: no walk of the whole path for each entry.
-      guard fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-      if info.st_mode & S_IFMT == S_IFLNK {
-        let full = path + "/" + name
-        guard (try? resolver.contained(full)) != nil, stat(full, &info) == 0 else { continue }
-      }
-      let isDirectory = info.st_mode & S_IFMT == S_IFDIR
-      result.append(
-        DirectoryEntry(
-          name: name, isDirectory: isDirectory, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec)))
+  /// The visible entries of the folder at `path` (as the served folder shows them: no hidden
+  /// names unless allowed, symlinks only when they resolve inside the root), folders first, then
+  /// by name.
+  public static func entries(at path: String, in folder: ServedFolder) -> [DirectoryEntry]? {
+    guard let found = folder.entries(ofFolder: path) else { return nil }
+    let entries = found.map {
+      DirectoryEntry(
+        name: $0.name, isDirectory: $0.isDirectory, size: Int($0.info.st_size), modified: Int($0.info.st_mtim.tv_sec))
     }
-    return sorted(result, by: ListingQuery())
+    return sorted(entries, by: ListingQuery())
   }
 
   /// `entries` in the order `query` asks for; folders always come first, and ties fall back to

@@ -28,15 +28,17 @@ public struct FileServerOptions: Sendable {
 public final class FileService {
   public let options: FileServerOptions
   public let resolver: PathResolver
+  /// The served folder's operations, through `resolver`.
+  let folder: ServedFolder
   private let gzipCache = GzipCache()
   private let resolvedFiles: ResolvedFiles
   /// Header values that depend only on a file's identity, kept per real path and checked
   /// against inode, size and modification time on every use.
-  private var facts: [String: FileFacts] = [:]
+  private var facts: [String: HeaderFacts] = [:]
 
   /// A class, so that handing the facts along (from the table of remembered files to each
   /// response) costs one retain, not one per string.
-  final class FileFacts {
+  final class HeaderFacts {
     /// The file these facts are about, as it was: they hold while it is unchanged.
     let identity: FileIdentity
     let validators: Validators
@@ -89,6 +91,7 @@ public final class FileService {
     guard let real = realpath(options.root, nil) else { throw .notFound }
     defer { free(real) }
     resolver = PathResolver(root: String(cString: real), allowDotfiles: options.dotfiles)
+    folder = ServedFolder(jail: resolver)
     resolvedFiles = ResolvedFiles(root: resolver.root)
   }
 
@@ -156,7 +159,7 @@ public final class FileService {
       return respondWithFile(request, ServedFile(info: info, real: index.real, contents: .open(index.file)))
     }
     guard options.listing else { return .error(.forbidden) }
-    guard let found = DirectoryListing.entries(at: real, resolver: resolver) else { return .error(.forbidden) }
+    guard let found = DirectoryListing.entries(at: real, in: folder) else { return .error(.forbidden) }
     // `entries` come sorted by name already; another order is sorted again.
     let entries =
       query.sort == .name && !query.descending ? found : DirectoryListing.sorted(found, by: query)
@@ -377,10 +380,10 @@ public final class FileService {
   }
 
   /// The cached header values for the file at `path`, recomputed when the file changed.
-  func facts(_ path: String, _ info: stat) -> FileFacts {
+  func facts(_ path: String, _ info: stat) -> HeaderFacts {
     let identity = FileIdentity(info)
     if let hit = facts[path], hit.identity == identity { return hit }
-    let fresh = FileFacts(identity: identity, validators: Self.validators(info), type: MIMETypes.type(forName: path))
+    let fresh = HeaderFacts(identity: identity, validators: Self.validators(info), type: MIMETypes.type(forName: path))
     if facts.count >= 4096 { facts.removeAll(keepingCapacity: true) }
     facts[path] = fresh
     return fresh

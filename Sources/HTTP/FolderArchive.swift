@@ -38,7 +38,7 @@ public struct FolderArchive: Sendable {
       let length = TarFormat.length(of: member)
       items.append(Item(member: member, source: nil, offset: offset, length: length))
       offset += length
-      for entry in DirectoryListing.entries(at: folder, resolver: resolver) ?? [] {
+      for entry in DirectoryListing.entries(at: folder, in: ServedFolder(jail: resolver)) ?? [] {
         let path = folder + "/" + entry.name
         if entry.isDirectory {
           walk(path, prefix + entry.name + "/", modified: entry.modified)
@@ -52,8 +52,8 @@ public struct FolderArchive: Sendable {
       }
     }
     var info = stat()
-    stat(real, &info)
-    walk(real, name + "/", modified: Int(info.st_mtim.tv_sec))
+    let modified = stat(real, &info) == 0 ? Int(info.st_mtim.tv_sec) : 0
+    walk(real, name + "/", modified: modified)
     self.items = items
     length = offset + TarFormat.end.count
   }

@@ -9,7 +9,8 @@ import ServerCore
 /// only when the closing boundary has arrived — a dropped connection leaves nothing behind.
 public final class FormUpload {
   private var parser: MultipartParser
-  private let folder: String
+  /// The folder's segments below the root.
+  private let folder: [String]
   private let folderPath: String
   private let service: FileService
   private var current: AtomicUpload?
@@ -18,7 +19,7 @@ public final class FormUpload {
   private var received = 0
   private var failure: Response?
 
-  init(parser: MultipartParser, folder: String, folderPath: String, service: FileService) {
+  init(parser: MultipartParser, folder: [String], folderPath: String, service: FileService) {
     self.parser = parser
     self.folder = folder
     self.folderPath = folderPath
@@ -60,16 +61,17 @@ public final class FormUpload {
         guard let raw = MultipartParser.filename(in: headers), !raw.isEmpty else { continue }  // a plain field
         // Browsers send the bare name; some old ones a whole path. Keep the last component only.
         let name = String(raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
-        guard let refusal = service.refusal(forNewFile: name, in: folder, replacing: names) else {
+        switch service.placeForNewFile(name, in: folder, replacing: names) {
+        case .refused(let refusal):
+          abandon(refusal)
+        case .ready(let place):
           do {
-            current = try AtomicUpload(destination: folder + "/" + name)
+            current = try service.folder.createUpload(at: place)
             names.append(name)
           } catch {
-            abandon(.error(error.errno == ENOSPC ? .insufficientStorage : .forbidden))
+            abandon(.error(error.isFull ? .insufficientStorage : .forbidden))
           }
-          continue
         }
-        abandon(refusal)
       case .data(let bytes):
         if let current, !current.write(bytes) {
           abandon(.error(errno == ENOSPC || errno == EDQUOT ? .insufficientStorage : .internalServerError))
@@ -103,27 +105,30 @@ extension FileService {
     if case .length(let length) = request.framing, length > options.uploads.maxSize {
       return .refused(.error(.contentTooLarge))
     }
-    guard let folder = try? resolver.contained(resolver.fileSystemPath(of: request.path)) else {
+    guard let segments = try? resolver.segments(of: request.path), let opened = try? folder.open(segments) else {
       return .refused(.error(.notFound))
     }
-    var info = stat()
-    guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+    guard opened.info.st_mode & S_IFMT == S_IFDIR else {
       return .refused(.error(.methodNotAllowed, [("Allow", allow)]))
     }
     let path = request.path.hasSuffix("/") ? request.path : request.path + "/"
     return .ready(
-      FormUpload(parser: MultipartParser(boundary: boundary), folder: folder, folderPath: path, service: self))
+      FormUpload(parser: MultipartParser(boundary: boundary), folder: segments, folderPath: path, service: self))
   }
 
-  /// Why a name may not be stored in `folder`: hidden or empty names, a folder in the way, or an
-  /// existing file without `--overwrite` (409), a name given twice in one form (409).
-  func refusal(forNewFile name: String, in folder: String, replacing earlier: [String]) -> Response? {
-    guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(0) else { return .error(.badRequest) }
-    if name.hasPrefix(".") && !options.dotfiles { return .error(.forbidden) }
-    if earlier.contains(name) { return .error(.conflict) }
-    var info = stat()
-    guard lstat(folder + "/" + name, &info) == 0 else { return nil }
-    if info.st_mode & S_IFMT != S_IFREG || !options.uploads.overwrite { return .error(.conflict) }
-    return nil
+  /// Where a form's file `name` goes in the folder at `segments`, or why it may not: hidden or
+  /// empty names, a folder in the way, or an existing file without `--overwrite` (409), a name
+  /// given twice in one form (409).
+  func placeForNewFile(_ name: String, in segments: [String], replacing earlier: [String]) -> Planned<
+    ServedFolder.Place
+  > {
+    guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(0) else { return .refused(.error(.badRequest)) }
+    if !resolver.mayShow(name) { return .refused(.error(.forbidden)) }
+    if earlier.contains(name) { return .refused(.error(.conflict)) }
+    guard let place = try? folder.place(segments + [name]) else { return .refused(.error(.conflict)) }
+    if let info = folder.existing(place), info.st_mode & S_IFMT != S_IFREG || !options.uploads.overwrite {
+      return .refused(.error(.conflict))
+    }
+    return .ready(place)
   }
 }

@@ -264,7 +264,7 @@ public final class HTTPConnection {
 
   /// The server is stopping: a connection waiting between requests (or with output still
   /// going) closes after its writes; one in the middle of a request answers it, then closes.
-  public func shutdown(backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
+  public func serverStopping(backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
     stopping = true
     guard !closing else { return }
     if backlog > 0 || (parser.isIdle && !inputPending) { closeSilently(into: &actions) }

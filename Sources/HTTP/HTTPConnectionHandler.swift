@@ -108,7 +108,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   }
 
   func connectionShouldFinish(_ connection: TCPConnection) {
-    machine.shutdown(backlog: connection.queuedBytes, inputPending: !connection.input.isEmpty, into: &actions)
+    machine.serverStopping(backlog: connection.queuedBytes, inputPending: !connection.input.isEmpty, into: &actions)
     run(on: connection)
   }
 

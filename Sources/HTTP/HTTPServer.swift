@@ -51,7 +51,7 @@ public final class HTTPServer {
   }
 
   /// How this server stops within a `ReactorGroup`: stop accepting, let connections finish.
-  public var shutdown: ReactorGroup.Shutdown {
-    tcp.shutdown(flushing: log)
+  public var stopping: ReactorGroup.Stopping {
+    tcp.stopping(flushing: log)
   }
 }

@@ -26,13 +26,13 @@ final class ResolvedFiles {
     /// A larger file kept open (only when watched): sendfile reads it at explicit offsets, so
     /// any number of responses share the descriptor.
     let file: OpenFile?
-    let facts: FileService.FileFacts
+    let facts: FileService.HeaderFacts
     /// Watched for changes, so no stat is needed to trust it.
     let watched: Bool
 
     init(
       fileSystemPath: String, real: String, info: stat, contents: [UInt8]?, file: OpenFile?,
-      facts: FileService.FileFacts, watched: Bool
+      facts: FileService.HeaderFacts, watched: Bool
     ) {
       self.fileSystemPath = fileSystemPath
       self.real = real
@@ -120,7 +120,7 @@ final class ResolvedFiles {
   /// Remembers a regular file just opened and checked; its bytes too when it is small.
   func remember(
     _ urlPath: String, fileSystemPath: String, real: String, file: OpenFile, info: stat,
-    facts: FileService.FileFacts, keepUpTo: Int
+    facts: FileService.HeaderFacts, keepUpTo: Int
   ) -> ServedFile {
     if entries.count >= Self.capacity {
       // Start again, watches included: each costs the kernel memory, and a site crawled file by

@@ -19,7 +19,7 @@ struct ServedFile {
   let real: String
   let contents: Contents
   /// Its header values, when already known.
-  var facts: FileService.FileFacts?
+  var facts: FileService.HeaderFacts?
 
   var size: Int { Int(info.st_size) }
 

@@ -67,15 +67,16 @@ extension FileService {
   /// if its parent does not; names checked like every other path.
   public func makeFolder(_ request: Request) -> Response {
     guard request.framing == .none else { return .error(.unsupportedMediaType) }
-    let target: Place
+    let target: ServedFolder.Place
     switch place(request.path) {
     case .refused(let refusal): return refusal
     case .ready(let p): target = p
     }
-    var info = stat()
-    if lstat(target.full, &info) == 0 { return .error(.methodNotAllowed, [("Allow", allow)]) }
-    guard mkdir(target.full, 0o755) == 0 else {
-      return .error(errno == ENOSPC ? .insufficientStorage : .forbidden)
+    if folder.existing(target) != nil { return .error(.methodNotAllowed, [("Allow", allow)]) }
+    do {
+      try folder.makeFolder(target)
+    } catch {
+      return .error(error.isFull ? .insufficientStorage : .forbidden)
     }
     return Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(target.segments) + "/")])
   }
@@ -97,34 +98,24 @@ extension FileService {
     if case .length(let length) = request.framing, length > uploads.maxSize {
       return .refused(.error(.contentTooLarge))
     }
-    let segments: [String]
-    do {
-      segments = try resolver.segments(of: request.path)
-    } catch .malformed {
-      return .refused(.error(.badRequest))
-    } catch {
-      return .refused(.error(.forbidden))
+    if request.path.hasSuffix("/") { return .refused(.error(.methodNotAllowed, [("Allow", allow)])) }  // a folder
+    let target: ServedFolder.Place
+    switch place(request.path) {
+    case .refused(let refusal): return .refused(refusal)
+    case .ready(let p): target = p
     }
-    guard let name = segments.last, !request.path.hasSuffix("/") else {
-      return .refused(.error(.methodNotAllowed, [("Allow", allow)]))  // a folder
-    }
-    let parent = resolver.path(of: Array(segments.dropLast()))
-    guard let folder = try? resolver.contained(parent) else { return .refused(.error(.conflict)) }
-    var info = stat()
-    guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return .refused(.error(.conflict)) }
-    let destination = folder + "/" + name
-    var existing = stat()
-    let exists = lstat(destination, &existing) == 0
-    if exists {
+    let existing = folder.existing(target)
+    if let existing {
       if existing.st_mode & S_IFMT != S_IFREG { return .refused(.error(.conflict)) }
       if !uploads.overwrite { return .refused(.error(.conflict)) }
     }
     do {
-      let file = try AtomicUpload(destination: destination)
-      let location = PathResolver.canonicalURLPath(segments)
-      return .ready(PendingUpload(file: file, replacing: exists, location: location, maxSize: uploads.maxSize))
+      let file = try folder.createUpload(at: target)
+      let location = PathResolver.canonicalURLPath(target.segments)
+      return .ready(
+        PendingUpload(file: file, replacing: existing != nil, location: location, maxSize: uploads.maxSize))
     } catch {
-      return .refused(.error(error.errno == ENOSPC ? .insufficientStorage : .forbidden))
+      return .refused(.error(error.isFull ? .insufficientStorage : .forbidden))
     }
   }
 }

@@ -126,12 +126,9 @@ extension FileService {
     let name = opened.real == resolver.root ? "/" : String(opened.real.split(separator: "/").last ?? "")
     var resources = [resource(href: base, name: name, real: opened.real, info: info)]
     if isDirectory && request.depth == "1" {
-      for entry in DirectoryListing.entries(at: opened.real, resolver: resolver) ?? [] {
-        let path = opened.real + "/" + entry.name
-        var child = stat()
-        guard stat(path, &child) == 0 else { continue }
+      for entry in (folder.entries(ofFolder: opened.real) ?? []).sorted(by: { $0.name < $1.name }) {
         let href = base + PercentEncoding.encodeSegment(entry.name) + (entry.isDirectory ? "/" : "")
-        resources.append(resource(href: href, name: entry.name, real: path, info: child))
+        resources.append(resource(href: href, name: entry.name, real: opened.real + "/" + entry.name, info: entry.info))
       }
     }
     var response = Response(status: .multistatus, headers: [("Content-Type", "application/xml; charset=utf-8")])

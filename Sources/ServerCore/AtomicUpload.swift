@@ -18,11 +18,14 @@ public final class AtomicUpload {
   /// Bytes written so far (including any copied from an existing file).
   public private(set) var size = 0
 
-  /// Why an upload could not start or finish.
+  /// Why an upload (or another change to the served folder) could not start or finish: the
+  /// step and its errno.
   public struct Failure: Error, CustomStringConvertible {
     public let errno: Int32
     public let what: String
     public var description: String { "\(what): \(String(cString: strerror(errno)))" }
+    /// The disk or the quota is full (507 over HTTP, 552 over FTP).
+    public var isFull: Bool { errno == ENOSPC || errno == EDQUOT }
   }
 
   /// Creates the temporary file beside `destination` (`mkstemp`). With `keepingFirst` n, the

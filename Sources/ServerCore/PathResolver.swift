@@ -54,11 +54,16 @@ public struct PathResolver: Sendable {
         result.removeLast()
       default:
         if segment.utf8.contains(0) || segment.contains("/") { throw .malformed }
-        if segment.hasPrefix(".") && !allowDotfiles { throw .notFound }
+        if !mayShow(segment) { throw .notFound }
         result.append(segment)
       }
     }
     return result
+  }
+
+  /// Whether a client may see a name: the one statement of the dotfile rule.
+  public func mayShow(_ name: String) -> Bool {
+    allowDotfiles || !name.hasPrefix(".")
   }
 
   /// The path of `segments` below the root, as text (symlinks not yet followed).

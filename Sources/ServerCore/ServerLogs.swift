@@ -23,7 +23,7 @@ extension TCPServer {
   }
 
   /// How this server stops within a `ReactorGroup`, flushing `log` at the end.
-  public func shutdown(flushing log: LineLog) -> ReactorGroup.Shutdown {
-    shutdown { log.flush() }
+  public func stopping(flushing log: LineLog) -> ReactorGroup.Stopping {
+    stopping { log.flush() }
   }
 }

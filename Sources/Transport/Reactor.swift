@@ -132,7 +132,7 @@ public final class Reactor {
   }
 
   /// Ends `run()` after the current batch of events.
-  public func finish() {
+  public func stopRunning() {
     running = false
   }
 

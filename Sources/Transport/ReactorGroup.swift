@@ -12,7 +12,7 @@ import CTransport
 public final class ReactorGroup: @unchecked Sendable {
   /// What `setup` returns: how the loop stops. `begin` starts a graceful stop and calls its
   /// argument once the loop has nothing left in flight; `force` cuts what remains.
-  public struct Shutdown {
+  public struct Stopping {
     public var begin: (@escaping () -> Void) -> Void
     public var force: () -> Void
     public init(begin: @escaping (@escaping () -> Void) -> Void, force: @escaping () -> Void) {
@@ -32,16 +32,16 @@ public final class ReactorGroup: @unchecked Sendable {
 
   /// Starts `count` loops. Throws if any loop's setup throws (all started loops are stopped).
   public init(
-    count: Int, setup: @escaping @Sendable (Reactor, Int) throws -> Shutdown
+    count: Int, setup: @escaping @Sendable (Reactor, Int) throws -> Stopping
   ) throws {
     let ready = Semaphore()
     for index in 0..<count {
       let box = ThreadStart { [self] in
         let reactor: Reactor
-        let shutdown: Shutdown
+        let stopping: Stopping
         do {
           reactor = try Reactor()
-          shutdown = try setup(reactor, index)
+          stopping = try setup(reactor, index)
         } catch {
           lock.withLock { self.failure = self.failure ?? error }
           ready.signal()
@@ -49,7 +49,7 @@ public final class ReactorGroup: @unchecked Sendable {
         }
         lock.withLock { self.wakers.append(reactor.waker) }
         ready.signal()
-        Self.serve(reactor, shutdown)
+        Self.serve(reactor, stopping)
       }
       threads.append(try box.spawn())
       ready.wait()
@@ -61,17 +61,17 @@ public final class ReactorGroup: @unchecked Sendable {
     }
   }
 
-  private static func serve(_ reactor: Reactor, _ shutdown: Shutdown) {
+  private static func serve(_ reactor: Reactor, _ stopping: Stopping) {
     var deadline: Int64 = 0
     reactor.onStopRequest = { [unowned reactor] in
       guard deadline == 0 else { return }
       deadline = reactor.now + gracefulStopMilliseconds
-      shutdown.begin { reactor.finish() }
+      stopping.begin { reactor.stopRunning() }
     }
     reactor.onTick.append { now in
       if deadline > 0 && now >= deadline {
-        shutdown.force()
-        reactor.finish()
+        stopping.force()
+        reactor.stopRunning()
       }
     }
     reactor.run()

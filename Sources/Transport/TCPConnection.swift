@@ -300,7 +300,7 @@ public final class TCPConnection: ReadinessHandler {
   }
 
   /// Tells the delegate the server is stopping.
-  public func finish() {
+  public func serverIsStopping() {
     if case .open = state { delegate?.connectionShouldFinish(self) }
   }
 

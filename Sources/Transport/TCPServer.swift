@@ -89,7 +89,7 @@ public final class TCPServer: ReadinessHandler {
           connection.trace = trace
         }
         let admitted = peerLimit?.admit(peer) ?? true
-        let inner = admitted ? makeDelegate(connection) : Refusal(message: refusal())
+        let inner = admitted ? makeDelegate(connection) : RefusingDelegate(message: refusal())
         let delegate = ClosingObserver(server: self, inner: inner, counted: admitted && peerLimit != nil)
         connection.delegate = delegate
         connections[socket.descriptor] = connection
@@ -148,7 +148,7 @@ public final class TCPServer: ReadinessHandler {
       onIdleAfterStop?()
       return
     }
-    for connection in Array(connections.values) { connection.finish() }
+    for connection in Array(connections.values) { connection.serverIsStopping() }
   }
 
   /// Closes every connection at once (the end of a bounded graceful stop).
@@ -158,8 +158,8 @@ public final class TCPServer: ReadinessHandler {
 
   /// How this server stops within a `ReactorGroup`: stop accepting and let connections finish,
   /// or cut them when the grace period is over. `finally` runs either way (a log flush, say).
-  public func shutdown(finally: @escaping () -> Void) -> ReactorGroup.Shutdown {
-    ReactorGroup.Shutdown(
+  public func stopping(finally: @escaping () -> Void) -> ReactorGroup.Stopping {
+    ReactorGroup.Stopping(
       begin: { [self] done in
         onIdleAfterStop = {
           finally()
@@ -202,7 +202,7 @@ private final class ClosingObserver: TCPConnectionDelegate {
 
 /// Serves a connection over the per-address limit: says why, then closes calmly (so the
 /// message is not lost to a reset), ignoring whatever the client sends.
-private final class Refusal: TCPConnectionDelegate {
+private final class RefusingDelegate: TCPConnectionDelegate {
   let message: [UInt8]
 
   init(message: [UInt8]) { self.message = message }

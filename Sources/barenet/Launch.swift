@@ -19,7 +19,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// "port in use" and friends are reported at once and nothing half-starts.
 struct Launch {
   /// Builds one loop's servers; returns how they stop.
-  typealias LoopSetup = @Sendable (Reactor, Int) throws -> ReactorGroup.Shutdown
+  typealias LoopSetup = @Sendable (Reactor, Int) throws -> ReactorGroup.Stopping
 
   var threads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   private(set) var setups: [LoopSetup] = []
@@ -41,7 +41,7 @@ struct Launch {
       banners.append(warning)
     }
     setups.append { reactor, index in
-      try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).shutdown
+      try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).stopping
     }
   }
 
@@ -58,7 +58,7 @@ struct Launch {
       "barenet: serving \(root) over FTP at " + urls(listeners[0].address, scheme: "ftp").joined(separator: "  "))
     setups.append { reactor, index in
       try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
-        .shutdown
+        .stopping
     }
   }
 
@@ -77,7 +77,7 @@ struct Launch {
     let udp = sockets
     banners.append("barenet: answering DNS for \(responder.zoneNames) on \(listeners[0].address) (UDP and TCP)")
     setups.append { reactor, index in
-      try DNSServer(udp: udp[index], tcp: listeners[index], reactor: reactor, responder: responder, log: log).shutdown
+      try DNSServer(udp: udp[index], tcp: listeners[index], reactor: reactor, responder: responder, log: log).stopping
     }
   }
 
@@ -179,18 +179,18 @@ func runServers(user: String?, _ configure: (inout Launch) throws -> Void) throw
 
   let setups = launch.setups
   let group = try ReactorGroup(count: launch.threads) { reactor, index in
-    let shutdowns = try setups.map { try $0(reactor, index) }
-    return ReactorGroup.Shutdown(
+    let stoppings = try setups.map { try $0(reactor, index) }
+    return ReactorGroup.Stopping(
       begin: { done in
-        var remaining = shutdowns.count
-        for shutdown in shutdowns {
-          shutdown.begin {
+        var remaining = stoppings.count
+        for stopping in stoppings {
+          stopping.begin {
             remaining -= 1
             if remaining == 0 { done() }
           }
         }
       },
-      force: { for shutdown in shutdowns { shutdown.force() } })
+      force: { for stopping in stoppings { stopping.force() } })
   }
   for banner in launch.banners { printError(banner) }
   var received: Int32 = 0

@@ -240,7 +240,7 @@ import Testing
     let machine = try connection()
     var pending: [UInt8] = []
     var actions = feed(machine, [Array("GET /hello.txt HTTP/1.1\r\nHo".utf8)], pending: &pending)
-    machine.shutdown(backlog: 0, inputPending: true, into: &actions)
+    machine.serverStopping(backlog: 0, inputPending: true, into: &actions)
     #expect(!closes(actions))  // a request is under way: it is answered first
     actions = feed(machine, [Array("st: h\r\n\r\n".utf8)], pending: &pending)
     #expect(statuses(actions) == [200])

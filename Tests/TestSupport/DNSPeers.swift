@@ -96,7 +96,7 @@ public final class DNSTestServer: @unchecked Sendable {
     let udp = try UDPSocket(boundTo: listener.address)
     port = listener.address.port
     group = try ReactorGroup(count: 1) { reactor, _ in
-      try DNSServer(udp: udp, tcp: listener, reactor: reactor, responder: responder, log: nil).shutdown
+      try DNSServer(udp: udp, tcp: listener, reactor: reactor, responder: responder, log: nil).stopping
     }
   }
 

@@ -27,7 +27,7 @@ public final class FTPTestServer: @unchecked Sendable {
     let settings = configuration
     let sessions = SessionCounter()
     group = try ReactorGroup(count: 1) { reactor, _ in
-      try FTPServer(listener: listener, reactor: reactor, configuration: settings, sessions: sessions).shutdown
+      try FTPServer(listener: listener, reactor: reactor, configuration: settings, sessions: sessions).stopping
     }
   }
 

@@ -22,7 +22,7 @@ public final class TestServer: @unchecked Sendable {
     let frozen = listeners
     let settings = configuration
     group = try ReactorGroup(count: threads) { reactor, index in
-      try HTTPServer(listener: frozen[index], reactor: reactor, configuration: settings).shutdown
+      try HTTPServer(listener: frozen[index], reactor: reactor, configuration: settings).stopping
     }
   }
 

@@ -79,7 +79,7 @@ final class Echo: TCPConnectionDelegate {
     let listener = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
     let group = try ReactorGroup(count: 1) { reactor, _ in
       let server = try TCPServer(listener: listener, reactor: reactor) { _ in Echo() }
-      return ReactorGroup.Shutdown(
+      return ReactorGroup.Stopping(
         begin: { done in
           server.onIdleAfterStop = done
           server.stop()
