@@ -136,27 +136,38 @@ public final class Reactor {
     running = false
   }
 
-  /// Runs the loop on the calling thread until `finish()`: `epoll_wait`, dispatch, repeat.
+  /// Runs the loop on the calling thread until `stopRunning()`: `epoll_wait`, dispatch, repeat.
   public func run() {
     running = true
     let capacity = 256
     let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
     defer { events.deallocate() }
     while running {
-      let count = epoll_wait(epoll, events, Int32(capacity), 500)
-      now = MonotonicClock.milliseconds()
-      if count > 0 {
-        for i in 0..<Int(count) {
-          dispatch(events[i])
-        }
-        for work in afterBatch { work() }
-      }
+      _ = turn(events, capacity: capacity, timeoutMilliseconds: 500)
       if now - lastTick >= 500 {
         lastTick = now
         for work in onTick { work(now) }
         for case let handler? in handlers { handler.tick(now: now) }
       }
     }
+  }
+
+  /// One turn of the loop without waiting: dispatches whatever is ready now and returns how
+  /// many events there were. Tests step a reactor by hand with it (no thread, no timer).
+  public func runReady() -> Int {
+    withUnsafeTemporaryAllocation(of: epoll_event.self, capacity: 64) { events in
+      turn(events.baseAddress!, capacity: events.count, timeoutMilliseconds: 0)
+    }
+  }
+
+  /// `epoll_wait`, then each ready handler, then the after-batch work.
+  private func turn(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int, timeoutMilliseconds: Int32) -> Int {
+    let count = epoll_wait(epoll, events, Int32(capacity), timeoutMilliseconds)
+    now = MonotonicClock.milliseconds()
+    guard count > 0 else { return 0 }
+    for i in 0..<Int(count) { dispatch(events[i]) }
+    for work in afterBatch { work() }
+    return Int(count)
   }
 
   /// Forgets every handler and callback once the loop is over. Servers and their closures refer

@@ -247,3 +247,44 @@ import Testing
     #expect(closes(actions))
   }
 }
+
+/// The glue that carries `HTTPConnection`'s actions out, on an in-memory connection.
+@Suite final class HTTPConnectionHandlerTests {
+  let root: String
+
+  init() throws {
+    root = try Fixture.site()
+  }
+
+  deinit { Fixture.remove(root) }
+
+  func embedded() throws -> EmbeddedConnection {
+    let service = try FileService(options: FileServerOptions(root: root))
+    return try EmbeddedConnection { _ in
+      HTTPConnectionHandler(
+        service: service, log: LineLog(sink: nil), dates: DateCache(), timeouts: HTTPTimeouts(), auth: nil)
+    }
+  }
+
+  @Test func aRefusedMalformedBodyGetsOneResponseAndTheConnectionEnds() throws {
+    let c = try embedded()
+    try c.writeInbound("POST /style.css HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n")
+    try c.writeInbound("zz\r\nhello\r\n0\r\n\r\n")
+    let out = c.readOutboundText()
+    #expect(out.components(separatedBy: "HTTP/1.1 ").count == 2, "\(out)")
+    #expect(out.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+    #expect(out.contains("\r\nConnection: close\r\n"))
+    #expect(c.farEndSawEOF)
+  }
+
+  @Test func headSendsTheHeadOnlyAndPipelinedAnswersKeepTheirOrder() throws {
+    let c = try embedded()
+    try c.writeInbound("HEAD /hello.txt HTTP/1.1\r\nHost: h\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+    let out = c.readOutboundText()
+    let parts = out.components(separatedBy: "HTTP/1.1 200 OK\r\n")
+    #expect(parts.count == 3)
+    #expect(!parts[1].contains("Hello, world!"))
+    #expect(parts[2].hasSuffix("\r\n\r\nHello, world!\n"))
+    #expect(!c.farEndSawEOF)
+  }
+}
