@@ -67,6 +67,7 @@ let package = Package(
     .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(name: "DNSTests", dependencies: ["DNS", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(
-      name: "InteropTests", dependencies: ["HTTP", "FTP", "DNS", "ServerCore", "Transport", "CZlib", "TestSupport"]),
+      name: "InteropTests",
+      dependencies: ["HTTP", "FTP", "DNS", "ServerCore", "Transport", "CZlib", "TestSupport", "barenet"]),
   ]
 )

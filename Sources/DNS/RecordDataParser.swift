@@ -8,6 +8,8 @@ extension RecordData {
     public var description: String { reason }
   }
 
+  ///
+  /// One piece: one short case per record type, the table of RDATA presentation formats; splitting it would scatter that table.
   static func parse(_ type: RecordType, _ tokens: [ZoneFileParser.Token], origin: DNSName?) throws(ParseError)
     -> [UInt8]
   {

@@ -36,6 +36,8 @@ public struct ZoneFileParser {
   }
 
   /// Parses the text of a zone file. `origin` is the zone name (used until `$ORIGIN`).
+  ///
+  /// One piece: the directives ($ORIGIN, $TTL) and the owner, TTL and class that carry over from line to line are state of this one loop.
   public func parse(_ text: String, origin initialOrigin: DNSName? = nil) throws(ParseError) -> Zone {
     var origin = initialOrigin
     var defaultTTL: UInt32?
@@ -136,6 +138,8 @@ public struct ZoneFileParser {
   }
 
   /// Splits the text into logical lines (parentheses join lines), with comments removed.
+  ///
+  /// One piece: a tokenizer whose states (quotes, escapes, parentheses, comments) belong together.
   func logicalLines(_ text: String) throws(ParseError) -> [(Int, [Token], Bool)] {
     var result: [(Int, [Token], Bool)] = []
     var tokens: [Token] = []

@@ -26,6 +26,8 @@ public struct FTPSessionOptions: Sendable {
 /// It never touches a socket. It does touch the served folder (listings, deletes, renames,
 /// opening files), always through the jail. Data connections are the glue's job: the session
 /// says which transfer to run and hears how it ended.
+///
+/// One type over two files (this one: login, settings, navigation, data connections; FTPSession+Files.swift: listings and transfers), because every command reads and changes the same session state.
 public final class FTPSession {
   enum Login {
     case none

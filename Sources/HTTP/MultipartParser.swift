@@ -51,6 +51,8 @@ public struct MultipartParser: Sendable {
   }
 
   /// Feeds more body bytes; returns what they completed.
+  ///
+  /// One piece: the states of one multipart state machine, advanced over the same bytes.
   public mutating func feed(_ bytes: some Collection<UInt8>) -> [Event] {
     pending += bytes
     var events: [Event] = []

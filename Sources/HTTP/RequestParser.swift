@@ -14,10 +14,13 @@ public struct HTTPError: Error, Equatable, Sendable {
 
 /// An incremental HTTP/1.1 request parser (RFC 9112): bytes in, events out, no socket inside.
 ///
-/// Feed it whatever has arrived; it says how many bytes it consumed and what it found. Bodies
-/// are consumed and discarded (this server serves files and reads no bodies) so that the next
-/// pipelined request starts exactly where the body ends. Every limit is checked before the
+/// Feed it whatever has arrived; it says how many bytes it consumed and what it found. Body
+/// bytes (chunk framing removed) go to the caller's closure — into an upload's file, a form, a
+/// PROPFIND's XML, or nowhere — so that the next pipelined request starts exactly where the body
+/// ends. Every limit is checked before the
 /// bytes are kept, so a hostile peer cannot make it buffer without bound.
+///
+/// Over 400 lines because it is one state machine (head, body, chunked body, trailers) with its limits; the header-field table is KnownField.swift.
 public struct RequestParser: Sendable {
   /// Size limits for a request head and body.
   public struct Limits: Sendable {
@@ -95,6 +98,8 @@ public struct RequestParser: Sendable {
 
   // MARK: Head
 
+  ///
+  /// One piece: finding the head's end resumably and splitting its lines share the scan position, on the hot path of every request.
   private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> (Event, consumed: Int) {
     // RFC 9112 §2.2: ignore empty lines before the request-line.
     var start = 0
@@ -166,6 +171,8 @@ public struct RequestParser: Sendable {
     }
   }
 
+  ///
+  /// One piece: every header field is checked and stored in one pass over the head's bytes, on the hot path of every request; the field rules (RFC 9112 §5, §6) read best in one switch.
   private mutating func buildRequest(
     _ bytes: UnsafeRawBufferPointer, lines: [Range<Int>]
   ) -> Result<Request, HTTPError> {
@@ -356,6 +363,8 @@ public struct RequestParser: Sendable {
 
   // MARK: Chunked bodies
 
+  ///
+  /// One piece: the chunked-coding states (size, data, data end, trailers) of RFC 9112 §7.1 advanced over the same bytes.
   private mutating func parseChunked(
     _ bytes: UnsafeRawBufferPointer, body: (UnsafeRawBufferPointer) -> Void
   ) -> (Event, consumed: Int) {

@@ -1,7 +1,8 @@
 import Foundation
-import ServerCore
 import TestSupport
 import Testing
+
+@testable import barenet
 
 /// `--qr`: the encoder's modules must equal those of python-qrcode (Debian's python3-qrcode)
 /// for the same text, version and mask — an independent implementation of the standard.

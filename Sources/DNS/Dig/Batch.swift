@@ -28,6 +28,8 @@ public struct BatchResolver {
 
   /// Resolves every query; results come back in the same order. `progress` is called with
   /// (done, total) now and then.
+  ///
+  /// One piece: sending, matching answers by ID and question, and retrying share the in-flight table and the one socket, and a split would pass all of it around.
   public func run(
     _ queries: [DNSMessage], ignoreTruncation: Bool = false, progress: ((Int, Int) -> Void)? = nil
   ) -> [Result<Exchange, ResolverError>] {

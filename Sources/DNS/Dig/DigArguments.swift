@@ -41,6 +41,8 @@ public enum DigArguments {
 
   /// Parses `arguments` (without the program and subcommand name). `defaults` carries global
   /// options into the lines of a batch file.
+  ///
+  /// One piece: dig's grammar is one flat list of words (@server, -opt, +opt, name, type, class) read left to right, and the order of the cases is the order dig gives them.
   public static func parse(_ arguments: [String], defaults: DigOptions = DigOptions()) throws(UsageError) -> DigOptions
   {
     var options = defaults
