@@ -26,10 +26,12 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // cmark, the CommonMark reference implementation, for a folder's README (libcmark-dev).
     .systemLibrary(name: "CCmark", path: "Sources/CCmark"),
+    // expat, the namespace-aware XML parser for WebDAV request bodies (libexpat1-dev).
+    .systemLibrary(name: "CExpat", path: "Sources/CExpat"),
     // The transport layer: TCP and UDP over the BSD socket API. Knows no application protocol.
     .target(name: "Transport", dependencies: ["CTransport"], swiftSettings: fast),
     // What the servers share: the jail over the served folder, atomic uploads, log writing.
-    .target(name: "ServerCore", dependencies: ["Transport"], swiftSettings: fast),
+    .target(name: "ServerCore", dependencies: ["Transport", "CTransport"], swiftSettings: fast),
     // libxcrypt, for the users file's password hashes (libcrypt-dev).
     .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
     // FTP: a sans-I/O session state machine (command lines in, replies and data actions out),
@@ -38,7 +40,7 @@ let package = Package(
     // DNS: wire format, presentation format, the dig-like client and the small responder.
     .target(name: "DNS", dependencies: ["Transport", "ServerCore"], swiftSettings: fast),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
-    .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib", "CCmark"], swiftSettings: fast),
+    .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib", "CCmark", "CExpat"], swiftSettings: fast),
     .executableTarget(
       name: "barenet",
       dependencies: [

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <net/if.h>
 #include <ifaddrs.h>
+#include <sys/xattr.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 

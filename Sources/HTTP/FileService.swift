@@ -15,6 +15,8 @@ public struct FileServerOptions: Sendable {
   public var dotfiles = false
   /// Whether and how PUT stores files.
   public var uploads = UploadOptions()
+  /// WebDAV's locks, one table shared by every event loop serving these options.
+  public var locks = LockTable()
 
   public init(root: String) {
     self.root = root
@@ -73,15 +75,16 @@ public final class FileService {
   static let gzipLimit = 8 * 1024 * 1024
   /// Below this size compression is not worth its header.
   static let gzipMinimum = 128
-  /// OPTIONS: the methods this server answers. `DAV: 1` tells WebDAV clients (rclone, file
-  /// managers) they may PROPFIND.
+  /// OPTIONS: the methods this server answers. `DAV: 1, 2` tells WebDAV clients (rclone, file
+  /// managers, Finder, Windows) they may PROPFIND, and take locks (class 2) to write.
   public func optionsResponse() -> Response {
-    Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1"), ("MS-Author-Via", "DAV")])
+    Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1, 2"), ("MS-Author-Via", "DAV")])
   }
 
   /// The methods this server answers, for Allow.
   var allow: String {
-    "GET, HEAD, OPTIONS, PROPFIND" + (options.uploads.enabled ? ", PUT, DELETE, MOVE, COPY" : "")
+    "GET, HEAD, OPTIONS, PROPFIND"
+      + (options.uploads.enabled ? ", PUT, DELETE, MOVE, COPY, PROPPATCH, LOCK, UNLOCK" : "")
       + (options.uploads.mkdir ? ", MKCOL" : "")
   }
   /// The multipart/byteranges boundary.

@@ -148,6 +148,9 @@ public final class HTTPConnection {
   func route(_ request: Request) -> Route {
     if let refusal = auth?.refusal(for: request) { return .answer(refusal) }
     let uploads = service.options.uploads.enabled
+    if request.davIf != nil || (uploads && request.isWrite), let refusal = service.preconditions(request) {
+      return .answer(refusal)
+    }
     switch request.method {
     case .get, .head:
       return .answer(service.respond(to: request))
@@ -161,12 +164,19 @@ public final class HTTPConnection {
       return .answer(service.delete(request))
     case .other("PROPFIND"):
       if request.framing == .none { return .answer(service.propfind(request, body: [])) }
-      return .receive(PropfindBody(request, service: service))
+      return .receive(XMLBody(request) { [service] in service.propfind($0, body: $1) })
+    case .other("PROPPATCH") where uploads:
+      return .receive(XMLBody(request) { [service] in service.proppatch($0, body: $1) })
+    case .other("LOCK") where uploads:
+      if request.framing == .none { return .answer(service.lock(request, body: [])) }
+      return .receive(XMLBody(request) { [service] in service.lock($0, body: $1) })
+    case .other("UNLOCK") where uploads:
+      return .answer(service.unlock(request))
     case .other("MKCOL") where service.options.uploads.mkdir:
       return .answer(service.makeFolder(request))
     case .other("MOVE") where uploads, .other("COPY") where uploads:
       return .answer(service.transfer(request, move: request.method == .other("MOVE")))
-    case .other("MOVE"), .other("COPY"), .other("MKCOL"):
+    case .other("MOVE"), .other("COPY"), .other("MKCOL"), .other("PROPPATCH"), .other("LOCK"), .other("UNLOCK"):
       return .answer(.error(.methodNotAllowed, [("Allow", service.allow)]))
     case .other:
       return .answer(.error(.unimplemented))

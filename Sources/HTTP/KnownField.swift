@@ -7,6 +7,7 @@ enum KnownField {
   case host, contentLength, transferEncoding, connection, expect
   case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range
   case acceptEncoding, accept, userAgent, referer, authorization, depth, destination, overwrite, contentType
+  case davIf, lockToken, timeout
 
   private static let table: [(String, KnownField)] = [
     ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
@@ -16,6 +17,7 @@ enum KnownField {
     ("accept-encoding", .acceptEncoding), ("accept", .accept), ("user-agent", .userAgent),
     ("referer", .referer), ("authorization", .authorization), ("depth", .depth),
     ("destination", .destination), ("overwrite", .overwrite), ("content-type", .contentType),
+    ("if", .davIf), ("lock-token", .lockToken), ("timeout", .timeout),
   ]
 
   init?(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) {

@@ -84,6 +84,7 @@ public struct Request: Equatable, Sendable {
   private enum Slot: Int, CaseIterable {
     case ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince, ifRange, range, acceptEncoding
     case contentType, depth, destination, overwrite, authorization, accept, userAgent, referer
+    case davIf, lockToken, timeout
   }
 
   private subscript(slot: Slot) -> String? {
@@ -142,6 +143,21 @@ public struct Request: Equatable, Sendable {
     get { self[.destination] }
     set { self[.destination] = newValue }
   }
+  /// WebDAV's If (RFC 4918 §10.4): lock tokens submitted, and conditions on state and ETags.
+  public var davIf: String? {
+    get { self[.davIf] }
+    set { self[.davIf] = newValue }
+  }
+  /// WebDAV's Lock-Token, naming the lock an UNLOCK removes.
+  public var lockToken: String? {
+    get { self[.lockToken] }
+    set { self[.lockToken] = newValue }
+  }
+  /// WebDAV's Timeout, the lifetime a LOCK asks for.
+  public var timeout: String? {
+    get { self[.timeout] }
+    set { self[.timeout] = newValue }
+  }
   /// WebDAV's Overwrite: "F" forbids replacing the destination.
   public var overwrite: String? {
     get { self[.overwrite] }
@@ -171,7 +187,7 @@ public struct Request: Equatable, Sendable {
   public var isWrite: Bool {
     switch method {
     case .put, .delete, .post: true
-    case .other(let name): ["MKCOL", "MOVE", "COPY"].contains(name)
+    case .other(let name): ["MKCOL", "MOVE", "COPY", "PROPPATCH", "LOCK", "UNLOCK"].contains(name)
     default: false
     }
   }

@@ -10,25 +10,31 @@ protocol RequestBodySink: AnyObject {
 extension PendingUpload: RequestBodySink {}
 extension FormUpload: RequestBodySink {}
 
-/// A PROPFIND's XML body, kept whole up to 64 KiB (a query names a few properties; more is not
-/// kept), then answered by the file service.
-final class PropfindBody: RequestBodySink {
+/// A WebDAV request's XML body (PROPFIND, PROPPATCH, LOCK), kept whole up to 64 KiB — a body
+/// names a few properties; more is refused with 413 — then answered by the planner given.
+final class XMLBody: RequestBodySink {
   static let limit = 64 * 1024
   private let request: Request
-  private let service: FileService
+  private let answer: (Request, [UInt8]) -> Response
   private var xml: [UInt8] = []
+  private var tooLarge = false
 
-  init(_ request: Request, service: FileService) {
+  init(_ request: Request, answer: @escaping (Request, [UInt8]) -> Response) {
     self.request = request
-    self.service = service
+    self.answer = answer
   }
 
   func write(_ bytes: UnsafeRawBufferPointer) {
-    guard xml.count + bytes.count <= Self.limit else { return }
+    guard !tooLarge else { return }
+    guard xml.count + bytes.count <= Self.limit else {
+      tooLarge = true
+      xml = []
+      return
+    }
     xml += bytes
   }
 
   func finish() -> Response {
-    service.propfind(request, body: xml)
+    tooLarge ? .error(.contentTooLarge) : answer(request, xml)
   }
 }

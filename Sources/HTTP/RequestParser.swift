@@ -260,6 +260,9 @@ public struct RequestParser: Sendable {
       case .depth: request.depth = value.lowercased()
       case .destination: request.destination = value
       case .overwrite: request.overwrite = value.uppercased()
+      case .davIf: request.davIf = joined(request.davIf, value)
+      case .lockToken: request.lockToken = value
+      case .timeout: request.timeout = value
       case .contentType: request.contentType = value
       case .userAgent: request.userAgent = value
       case .referer: request.referer = value

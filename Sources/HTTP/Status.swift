@@ -33,6 +33,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let unsupportedMediaType = Status(415, "Unsupported Media Type")
   public static let rangeNotSatisfiable = Status(416, "Range Not Satisfiable")
   public static let expectationFailed = Status(417, "Expectation Failed")
+  public static let locked = Status(423, "Locked")
   public static let headerFieldsTooLarge = Status(431, "Request Header Fields Too Large")
   public static let internalServerError = Status(500, "Internal Server Error")
   public static let unimplemented = Status(501, "Not Implemented")

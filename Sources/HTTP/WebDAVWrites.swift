@@ -32,7 +32,9 @@ extension FileService {
     case .ready(let p): target = p
     }
     guard folder.existing(target) != nil else { return .error(.notFound) }
-    return (try? folder.removeTree(target)) != nil ? Response(status: .noContent) : .error(.forbidden)
+    guard (try? folder.removeTree(target)) != nil else { return .error(.forbidden) }
+    options.locks.releaseAll(within: target.segments)  // what was locked is gone
+    return Response(status: .noContent)
   }
 
   /// MOVE and COPY: 201 when the destination is new, 204 when it was replaced.
@@ -66,6 +68,10 @@ extension FileService {
     } catch {
       return .error(error.isFull ? .insufficientStorage : .forbidden)
     }
+    // Locks stay with URLs, not with content: a MOVE leaves the source's locks behind, and
+    // what was at the destination went with its locks (RFC 4918 §7.7).
+    if exists { options.locks.releaseAll(within: destination.segments) }
+    if move { options.locks.releaseAll(within: source.segments) }
     return exists
       ? Response(status: .noContent)
       : Response(status: .created, headers: [("Location", PathResolver.canonicalURLPath(destination.segments))])

@@ -26,6 +26,11 @@ public final class AtomicUpload {
     public var description: String { "\(what): \(String(cString: strerror(errno)))" }
     /// The disk or the quota is full (507 over HTTP, 552 over FTP).
     public var isFull: Bool { errno == ENOSPC || errno == EDQUOT }
+
+    public init(errno: Int32, what: String) {
+      self.errno = errno
+      self.what = what
+    }
   }
 
   /// Creates the temporary file beside `destination` (`mkstemp`). With `keepingFirst` n, the

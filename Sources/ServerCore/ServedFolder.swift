@@ -1,3 +1,4 @@
+import CTransport
 import Transport
 
 #if canImport(Glibc)
@@ -136,9 +137,11 @@ public struct ServedFolder: Sendable {
     case S_IFDIR:
       guard let names = Self.names(in: source) else { throw Failure(errno: Glibc.errno, what: "opendir") }
       try check("mkdir", mkdir(destination, 0o755))
+      try copyExtendedAttributes(source, to: destination)
       for name in names where jail.mayShow(name) { try copyTree(source + "/" + name, to: destination + "/" + name) }
     case S_IFREG:
       try copyFile(source, to: destination)
+      try copyExtendedAttributes(source, to: destination)
     default:
       throw Failure(errno: EPERM, what: "copy")
     }
@@ -165,6 +168,55 @@ public struct ServedFolder: Sendable {
   /// the first bytes of the existing file are kept (FTP's REST and APPE).
   public func createUpload(at place: Place, keepingFirst kept: Int = 0) throws(Failure) -> AtomicUpload {
     try AtomicUpload(destination: place.path, keepingFirst: kept)
+  }
+
+  // MARK: Extended attributes (WebDAV's dead properties)
+
+  /// The `user.` extended attributes of `path` whose names start with `prefix`, the prefix cut
+  /// off (`listxattr`, then `getxattr` for each; a symlink's target's, which the entry rule keeps inside the root).
+  public func extendedAttributes(of path: String, prefix: String) -> [(name: String, value: [UInt8])] {
+    let size = listxattr(path, nil, 0)
+    guard size > 0 else { return [] }
+    var names = [CChar](repeating: 0, count: size)
+    let got = listxattr(path, &names, size)
+    guard got > 0 else { return [] }
+    var result: [(String, [UInt8])] = []
+    for raw in names[0..<got].split(separator: 0) {
+      let name = String(decoding: raw.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      guard name.hasPrefix(prefix), let value = extendedAttribute(of: path, name: name) else { continue }
+      result.append((String(name.dropFirst(prefix.count)), value))
+    }
+    return result
+  }
+
+  /// One extended attribute's value (`getxattr`), or nil.
+  public func extendedAttribute(of path: String, name: String) -> [UInt8]? {
+    let size = getxattr(path, name, nil, 0)
+    guard size >= 0 else { return nil }
+    var value = [UInt8](repeating: 0, count: size)
+    let got = value.withUnsafeMutableBytes { getxattr(path, name, $0.baseAddress, size) }
+    guard got >= 0 else { return nil }
+    return Array(value[0..<got])
+  }
+
+  /// `setxattr`. ENOTSUP says the file system keeps none; E2BIG, ENOSPC or ERANGE that it is too
+  /// large for it.
+  public func setExtendedAttribute(of path: String, name: String, value: [UInt8]) throws(Failure) {
+    let result = value.withUnsafeBytes { setxattr(path, name, $0.baseAddress, $0.count, 0) }
+    try check("setxattr", result)
+  }
+
+  /// `removexattr`; one that is not there is no failure.
+  public func removeExtendedAttribute(of path: String, name: String) throws(Failure) {
+    if removexattr(path, name) < 0 && Glibc.errno != ENODATA { throw Failure(errno: Glibc.errno, what: "removexattr") }
+  }
+
+  /// Copies the `user.` extended attributes of `source` onto `destination` (a COPY carries a
+  /// resource's dead properties with it).
+  private func copyExtendedAttributes(_ source: String, to destination: String) throws(Failure) {
+    for (name, value) in extendedAttributes(of: source, prefix: "user.") {
+      try setExtendedAttribute(of: destination, name: "user." + name, value: value)
+    }
   }
 
   private func check(_ call: String, _ result: Int32) throws(Failure) {

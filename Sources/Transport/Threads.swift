@@ -4,12 +4,13 @@ import CTransport
   import Glibc
 #endif
 
-/// A pthread mutex, for the little state shared between threads at start and stop.
-final class Mutex: @unchecked Sendable {
+/// A pthread mutex, for the little state shared between threads: start and stop, and WebDAV's
+/// lock table. (Swift's futex-based Mutex is invisible to ThreadSanitizer; this one is not.)
+public final class Mutex: @unchecked Sendable {
   private var mutex = pthread_mutex_t()
-  init() { pthread_mutex_init(&mutex, nil) }
+  public init() { pthread_mutex_init(&mutex, nil) }
   deinit { pthread_mutex_destroy(&mutex) }
-  func withLock<R>(_ body: () throws -> R) rethrows -> R {
+  public func withLock<R>(_ body: () throws -> R) rethrows -> R {
     pthread_mutex_lock(&mutex)
     defer { pthread_mutex_unlock(&mutex) }
     return try body()
