@@ -1,5 +1,6 @@
 // Fuzz target: the HTTP request parser, the range/conditional header logic, and the parsers
-// of what a request body or field may hold: multipart forms, PROPFIND XML, Basic credentials.
+// of what a request body or field may hold: multipart forms, WebDAV XML through expat (PROPFIND,
+// PROPPATCH, LOCK bodies) and its re-serialization, the If and Timeout fields, Basic credentials.
 // Built with -sanitize=fuzzer by scripts/fuzz; a plain build replays files given as arguments.
 import HTTP
 
@@ -13,6 +14,16 @@ func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) {
   _ = form.feed(data.dropFirst(count / 2))
   _ = form.finish()
   _ = WebDAV.query(Array(data))
+  if let element = try? XMLElement.parse(Array(data)) {
+    // What a dead property's value becomes must itself be well-formed XML.
+    let again = XMLWriter.serialize([.element(element)])
+    if (try? XMLElement.parse(Array(again.utf8))) == nil { fatalError("re-serialized XML does not parse: \(again)") }
+  }
+  let text = String(decoding: data, as: UTF8.self)
+  if let field = IfHeader(text) {
+    _ = field.holds(requestPath: "/", state: { _ in IfHeader.State(lockTokens: [], etag: nil) })
+  }
+  _ = LockTable.seconds(text)
   _ = HTTPAuth.credentials(String(decoding: data, as: UTF8.self))
   _ = ListingQuery(query: String(decoding: data, as: UTF8.self), accept: String(decoding: data, as: UTF8.self))
   var parser = RequestParser()

@@ -75,10 +75,13 @@ public final class FileService {
   static let gzipLimit = 8 * 1024 * 1024
   /// Below this size compression is not worth its header.
   static let gzipMinimum = 128
-  /// OPTIONS: the methods this server answers. `DAV: 1, 2` tells WebDAV clients (rclone, file
-  /// managers, Finder, Windows) they may PROPFIND, and take locks (class 2) to write.
+  /// OPTIONS: the methods this server answers. `DAV: 1` tells WebDAV clients (rclone, file
+  /// managers) they may PROPFIND; with writes allowed, `DAV: 1, 2` says they may take locks
+  /// (class 2), which Finder and Windows need before they mount a folder writable.
   public func optionsResponse() -> Response {
-    Response(status: .noContent, headers: [("Allow", allow), ("DAV", "1, 2"), ("MS-Author-Via", "DAV")])
+    Response(
+      status: .noContent,
+      headers: [("Allow", allow), ("DAV", options.uploads.enabled ? "1, 2" : "1"), ("MS-Author-Via", "DAV")])
   }
 
   /// The methods this server answers, for Allow.

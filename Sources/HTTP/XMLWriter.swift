@@ -1,8 +1,9 @@
 /// Writes XML with correct namespace declarations (XML Namespaces 1.0): the multistatus answers
 /// of PROPFIND and PROPPATCH, and dead property values stored as self-contained fragments.
 ///
-/// The `DAV:` namespace is always the prefix `D`, declared on the root. Any other namespace gets
-/// a prefix of its own, declared on the element that first uses it. No default namespace is ever
+/// The `DAV:` namespace is always the prefix `D` (declared on a multistatus's root, or where a
+/// fragment first uses it). Any other namespace gets a prefix of its own, declared on the element
+/// that first uses it. No default namespace is ever
 /// declared, so an unprefixed name is in no namespace — which is what a property in the empty
 /// namespace needs (binding a prefix to "" is forbidden, and a parser refuses the document).
 public enum XMLWriter {
@@ -30,28 +31,32 @@ public enum XMLWriter {
   static func open(_ namespace: String, _ name: String, prefixes: inout [String: String]) -> (
     tag: String, qualified: String
   ) {
-    if namespace == "DAV:" { return ("<D:\(name)", "D:\(name)") }
     if namespace.isEmpty { return ("<\(name)", name) }
     if let prefix = prefixes[namespace] { return ("<\(prefix):\(name)", "\(prefix):\(name)") }
-    let prefix = "ns\(prefixes.count)"
+    let prefix = namespace == "DAV:" ? "D" : "ns\(prefixes.keys.filter { $0 != "DAV:" }.count)"
     prefixes[namespace] = prefix
     return ("<\(prefix):\(name) xmlns:\(prefix)=\"\(escape(namespace))\"", "\(prefix):\(name)")
   }
 
-  /// An empty element `{namespace}name`, namespaces declared on it.
+  /// Inside a multistatus, whose root declares `D` for DAV:.
+  static let insideMultistatus = ["DAV:": "D"]
+
+  /// An empty element `{namespace}name` inside a multistatus, namespaces declared on it.
   public static func empty(_ namespace: String, _ name: String) -> String {
-    var prefixes: [String: String] = [:]
+    var prefixes = insideMultistatus
     return open(namespace, name, prefixes: &prefixes).tag + "/>"
   }
 
-  /// `{namespace}name` holding `inner` (already XML), namespaces declared on it.
+  /// `{namespace}name` holding `inner` (already XML) inside a multistatus, namespaces declared
+  /// on it.
   public static func element(_ namespace: String, _ name: String, inner: String) -> String {
-    var prefixes: [String: String] = [:]
+    var prefixes = insideMultistatus
     let (tag, qualified) = open(namespace, name, prefixes: &prefixes)
     return inner.isEmpty ? tag + "/>" : "\(tag)>\(inner)</\(qualified)>"
   }
 
-  /// `content` as self-contained XML: each namespace declared where it is first needed.
+  /// `content` as self-contained XML: each namespace declared where it is first needed, DAV:
+  /// included, so a dead property's value parses on its own wherever it is put.
   public static func serialize(_ content: [XMLNode]) -> String {
     var prefixes: [String: String] = [:]
     return content.map { serialize($0, prefixes: &prefixes) }.joined()

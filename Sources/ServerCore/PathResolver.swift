@@ -61,9 +61,12 @@ public struct PathResolver: Sendable {
     return result
   }
 
-  /// Whether a client may see a name: the one statement of the dotfile rule.
+  /// Whether a client may see a name: the one statement of the dotfile rule. AppleDouble
+  /// companions ("._name", Finder's metadata for a file it wrote) are not secrets of the server
+  /// but files a client stores, and Finder fails a whole copy when it cannot write them: they
+  /// are visible, as on nginx or Apache.
   public func mayShow(_ name: String) -> Bool {
-    allowDotfiles || !name.hasPrefix(".")
+    allowDotfiles || !name.hasPrefix(".") || (name.hasPrefix("._") && name.utf8.count > 2)
   }
 
   /// The path of `segments` below the root, as text (symlinks not yet followed).
@@ -111,12 +114,16 @@ public struct PathResolver: Sendable {
     var real = real
     let hidden = real.withUTF8 { bytes -> Bool? in
       guard bytes.starts(with: rootPrefix) else { return nil }
-      // A symlink inside the root may point at a hidden name inside the root: look for a name
-      // that starts with "." after the root.
-      var previous = UInt8(ascii: "/")
-      for b in bytes[rootPrefix.count...] {
-        if previous == UInt8(ascii: "/") && b == UInt8(ascii: ".") { return true }
-        previous = b
+      // A symlink inside the root may point at a hidden name inside the root: look at each name
+      // after the root that starts with "." (on bytes: this runs on every uncached open).
+      let tail = bytes[rootPrefix.count...]
+      var start = tail.startIndex
+      while start < tail.endIndex {
+        let end = tail[start...].firstIndex(of: UInt8(ascii: "/")) ?? tail.endIndex
+        if tail[start] == UInt8(ascii: "."), !mayShow(String(decoding: tail[start..<end], as: UTF8.self)) {
+          return true
+        }
+        start = end + 1
       }
       return false
     }

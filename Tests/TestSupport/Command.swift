@@ -25,13 +25,17 @@ public enum Command {
     throw NotFound(program: program)
   }
 
-  /// Runs `executable` with `arguments`, feeding `input`, and waits (killing it after `timeout`).
+  /// Runs `executable` with `arguments`, feeding `input`, and waits (killing it after `timeout`);
+  /// in `directory` and with `environment` when given.
   public static func run(
-    _ executable: String, _ arguments: [String], input: Data? = nil, timeout: TimeInterval = 60
+    _ executable: String, _ arguments: [String], input: Data? = nil, timeout: TimeInterval = 60,
+    directory: String? = nil, environment: [String: String]? = nil
   ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment { process.environment = environment }
     let out = Pipe()
     let err = Pipe()
     let inPipe = Pipe()
