@@ -28,8 +28,9 @@ public final class LockTable: @unchecked Sendable {
     }
   }
 
-  /// The most locks held at once (a LOCK beyond it gets 503).
-  public static let capacity = 10_000
+  /// The most locks held at once by default (a LOCK beyond it gets 503).
+  public static let defaultCapacity = 10_000
+  public let capacity: Int
   /// The longest lifetime granted, and the one given when a client asks for none or Infinite.
   public static let maximumSeconds = 86_400
   public static let defaultSeconds = 3_600
@@ -37,7 +38,9 @@ public final class LockTable: @unchecked Sendable {
   private let mutex = Mutex()
   private var locks: [String: Lock] = [:]
 
-  public init() {}
+  public init(capacity: Int = LockTable.defaultCapacity) {
+    self.capacity = capacity
+  }
 
   /// The locks that cover `path` (on it, or deep on a folder above it).
   public func covering(_ path: [String]) -> [Lock] {
@@ -72,7 +75,7 @@ public final class LockTable: @unchecked Sendable {
       expire(now: now)
       let overlapping = locks.values.filter { $0.covers(path) || (deep && $0.root.starts(with: path)) }
       if let other = overlapping.first(where: { exclusive || $0.exclusive }) { return .failure(.conflict(other.root)) }
-      guard locks.count < Self.capacity else { return .failure(.full) }
+      guard locks.count < capacity else { return .failure(.full) }
       let lock = Lock(
         token: "opaquelocktoken:" + Self.uuid(), root: path, exclusive: exclusive, deep: deep, owner: owner,
         principal: principal, seconds: seconds, expires: now + Int64(seconds) * 1000)

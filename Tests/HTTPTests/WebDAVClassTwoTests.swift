@@ -184,6 +184,30 @@ import Testing
     #expect(props.contains("<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/>"))
   }
 
+  @Test func aLockBelongsToTheAccountThatTookItAndTheTableIsBounded() throws {
+    let alice = "Authorization: Basic " + Base64.encode(Array("alice:x".utf8))
+    let bob = "Authorization: Basic " + Base64.encode(Array("bob:y".utf8))
+    let t = try token(send("LOCK", "/hello.txt", [alice], body: Self.exclusive))
+    #expect(send("PUT", "/hello.txt", [bob, "If: (<\(t)>)"], body: "b").status == .locked)
+    #expect(send("UNLOCK", "/hello.txt", [bob, "Lock-Token: <\(t)>"]).status == .forbidden)
+    #expect(send("PUT", "/hello.txt", [alice, "If: (<\(t)>)"], body: "a").status == .noContent)
+    let small = LockTable(capacity: 2)
+    for name in ["a", "b"] {
+      guard case .success = small.acquire([name], exclusive: true, deep: false, owner: "", principal: nil, seconds: 60, now: 0)
+      else { Issue.record("lock \(name) refused"); return }
+    }
+    #expect(
+      small.acquire(["c"], exclusive: true, deep: false, owner: "", principal: nil, seconds: 60, now: 0) == .failure(.full))
+    #expect(LockTable.seconds("Second-100000, Infinite") == LockTable.maximumSeconds)
+    #expect(LockTable.seconds("Infinite, Second-30") == LockTable.maximumSeconds)
+    #expect(LockTable.seconds(nil) == LockTable.defaultSeconds)
+  }
+
+  @Test func aFileSystemWithoutExtendedAttributesIsSaidPerProperty() {
+    #expect(FileService.propertyFailure(AtomicUpload.Failure(errno: ENOTSUP, what: "setxattr")).0 == "403 Forbidden")
+    #expect(FileService.propertyFailure(AtomicUpload.Failure(errno: E2BIG, what: "setxattr")).0 == "507 Insufficient Storage")
+  }
+
   // MARK: Real clients' sequences
 
   /// Finder saving a new file, as Apple documents its WebDAV file system's traffic and as
