@@ -210,7 +210,11 @@ public final class FileService {
   static func listingTag(_ entries: [DirectoryEntry], query: ListingQuery, uploadForm: Bool) -> String {
     var digest = FNV1a()
     digest.add("\(query.format)|\(query.sort)|\(query.descending)|\(uploadForm)\n")
-    for entry in entries { digest.add("\(entry.name)|\(entry.isDirectory)|\(entry.size)|\(entry.modified)\n") }
+    for entry in entries {
+      digest.add(entry.name)
+      digest.add(entry.isDirectory ? -1 - entry.size : entry.size)
+      digest.add(entry.modified)
+    }
     return "W/\"dir-\(digest.hex)\""
   }
 

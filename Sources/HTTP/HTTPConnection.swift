@@ -34,7 +34,7 @@ public struct HTTPAnswer {
 /// responses, where a body goes and which deadline applies, and it keeps the rule that every
 /// request gets exactly one response: once a request has been answered, nothing that follows
 /// in its body — a malformed chunk, a stall — can produce a second one.
-public final class HTTPConnection {
+public struct HTTPConnection {
   /// Where the body of the request being read goes.
   enum Body {
     /// No request body is pending.
@@ -73,7 +73,7 @@ public final class HTTPConnection {
   /// Takes one step over the input: a request head (answered or routed to its body's sink),
   /// some body bytes, or nothing yet. Returns how many bytes were used and whether to call
   /// again at once with what is left; `backlog` is the output still waiting to be sent.
-  public func receive(
+  public mutating func receive(
     _ input: UnsafeRawBufferPointer, now: Int64, backlog: Int, into actions: inout [HTTPAction]
   ) -> (consumed: Int, again: Bool) {
     if closing { return (input.count, false) }  // the calm close drains it anyway
@@ -83,9 +83,9 @@ public final class HTTPConnection {
       return (0, false)
     }
     if parser.isIdle && headStartedAt == 0 { headStartedAt = now }
-    let (event, consumed) = parser.parse(input) { bytes in
-      if case .receiving(let sink, _) = body { sink.write(bytes) }
-    }
+    var sink: RequestBodySink?
+    if case .receiving(let receiving, _) = body { sink = receiving }
+    let (event, consumed) = parser.parse(input) { bytes in sink?.write(bytes) }
     switch event {
     case .needMore:
       return (consumed, consumed > 0)
@@ -109,7 +109,7 @@ public final class HTTPConnection {
   }
 
   /// Routes a complete request head: answered now, or its body handed to a sink.
-  private func begin(_ request: Request, into actions: inout [HTTPAction]) {
+  private mutating func begin(_ request: Request, into actions: inout [HTTPAction]) {
     switch route(request) {
     case .answer(let response):
       if request.framing != .none {
@@ -147,6 +147,12 @@ public final class HTTPConnection {
   /// it does not know, 501.
   func route(_ request: Request) -> Route {
     if let refusal = auth?.refusal(for: request) { return .answer(refusal) }
+    if auth == nil && request.authorization != nil {
+      // Without --auth, credentials mean nothing here: a lock must not become one account's.
+      var anonymous = request
+      anonymous.authorization = nil
+      return route(anonymous)
+    }
     let uploads = service.options.uploads.enabled
     if request.davIf != nil || (uploads && request.isWrite), let refusal = service.preconditions(request) {
       return .answer(refusal)
@@ -193,7 +199,7 @@ public final class HTTPConnection {
   }
 
   /// Decides a response, and whether the connection stays open after it.
-  private func respond(
+  private mutating func respond(
     _ response: Response, to request: Request?, forceClose: Bool = false, into actions: inout [HTTPAction]
   ) {
     let closes =
@@ -208,7 +214,7 @@ public final class HTTPConnection {
     if closes { closeSilently(into: &actions) }
   }
 
-  private func closeSilently(into actions: inout [HTTPAction]) {
+  private mutating func closeSilently(into actions: inout [HTTPAction]) {
     closing = true
     body = .none
     actions.append(.closeAfterWrites)
@@ -218,7 +224,7 @@ public final class HTTPConnection {
 
   /// After the input has been taken: the deadline that applies while waiting. `inputPending`
   /// says whether unread bytes (part of a head) are left over.
-  public func waiting(now: Int64, inputPending: Bool, into actions: inout [HTTPAction]) {
+  public mutating func waiting(now: Int64, inputPending: Bool, into actions: inout [HTTPAction]) {
     guard !closing else { return }
     switch body {
     case .receiving, .discarding:
@@ -235,7 +241,7 @@ public final class HTTPConnection {
   }
 
   /// Every byte written has been sent: reading may go on.
-  public func drained(into actions: inout [HTTPAction]) {
+  public mutating func drained(into actions: inout [HTTPAction]) {
     if readingPaused {
       readingPaused = false
       actions.append(.resumeReading)
@@ -245,7 +251,7 @@ public final class HTTPConnection {
   /// The deadline passed. Output still waiting gets the write-stall bound; a head or an
   /// unanswered body that stalled gets 408; an idle connection, or a body whose request was
   /// already answered, is closed without a word.
-  public func deadlinePassed(now: Int64, backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
+  public mutating func deadlinePassed(now: Int64, backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
     guard !closing else { return }
     if backlog > 0 {
       actions.append(.setDeadline(now + timeouts.writeStall))
@@ -267,21 +273,21 @@ public final class HTTPConnection {
 
   /// The peer will send nothing more: what is queued is finished, then the connection closes.
   /// An upload cut short is abandoned (its sink removes its temporary files).
-  public func endOfInput(into actions: inout [HTTPAction]) {
+  public mutating func endOfInput(into actions: inout [HTTPAction]) {
     guard !closing else { return }
     closeSilently(into: &actions)
   }
 
   /// The server is stopping: a connection waiting between requests (or with output still
   /// going) closes after its writes; one in the middle of a request answers it, then closes.
-  public func serverStopping(backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
+  public mutating func serverStopping(backlog: Int, inputPending: Bool, into actions: inout [HTTPAction]) {
     stopping = true
     guard !closing else { return }
     if backlog > 0 || (parser.isIdle && !inputPending) { closeSilently(into: &actions) }
   }
 
   /// The connection is gone: an unfinished upload's temporary files go with its sink.
-  public func closed() {
+  public mutating func closed() {
     body = .none
   }
 }

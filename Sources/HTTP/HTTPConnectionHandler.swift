@@ -16,17 +16,27 @@ public struct HTTPTimeouts: Sendable {
 /// carries out the actions that come back (writes, closes, reading paused, deadlines), logging
 /// each response. Every protocol decision is the state machine's.
 final class HTTPConnectionHandler: TCPConnectionDelegate {
-  private let machine: HTTPConnection
+  /// Held inline (a struct): a new connection costs no allocation for it.
+  private var machine: HTTPConnection
   private let log: LineLog
   private let dates: DateCache
-  /// Reused for every step, so handing actions over allocates nothing per request.
-  private var actions: [HTTPAction] = []
+  /// Shared by every connection of one event loop: actions are carried out before the handler
+  /// returns, so one array serves them all, and an idle connection holds none of it.
+  private let scratch: ActionScratch
 
-  init(service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts, auth: AuthCache?) {
+  /// The actions array one event loop's handlers share.
+  final class ActionScratch {
+    var actions: [HTTPAction] = []
+  }
+
+  init(
+    service: FileService, log: LineLog, dates: DateCache, timeouts: HTTPTimeouts, auth: AuthCache?,
+    scratch: ActionScratch
+  ) {
     machine = HTTPConnection(service: service, auth: auth, timeouts: timeouts)
     self.log = log
     self.dates = dates
-    actions.reserveCapacity(8)
+    self.scratch = scratch
   }
 
   func connectionDidReceive(_ connection: TCPConnection) {
@@ -37,19 +47,19 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   private func process(_ connection: TCPConnection) {
     while connection.isOpen && !connection.input.isEmpty {
       let (consumed, again) = connection.input.withUnsafeBytes { raw in
-        machine.receive(raw, now: connection.reactor.now, backlog: connection.queuedBytes, into: &actions)
+        machine.receive(raw, now: connection.reactor.now, backlog: connection.queuedBytes, into: &scratch.actions)
       }
       connection.input.consume(consumed)
       run(on: connection)
       if !again { break }
     }
-    machine.waiting(now: connection.reactor.now, inputPending: !connection.input.isEmpty, into: &actions)
+    machine.waiting(now: connection.reactor.now, inputPending: !connection.input.isEmpty, into: &scratch.actions)
     run(on: connection)
   }
 
   /// Carries out the actions the state machine returned, in order.
   private func run(on connection: TCPConnection) {
-    for action in actions {
+    for action in scratch.actions {
       switch action {
       case .write(let bytes): connection.write(bytes)
       case .respond(let answer): send(answer, on: connection)
@@ -59,7 +69,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
       case .setDeadline(let at): connection.deadline = at
       }
     }
-    actions.removeAll(keepingCapacity: true)
+    scratch.actions.removeAll(keepingCapacity: true)
   }
 
   /// Queues a response (the connection flushes it after this callback returns) and logs it.
@@ -90,25 +100,26 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   }
 
   func connectionDidDrain(_ connection: TCPConnection) {
-    machine.drained(into: &actions)
+    machine.drained(into: &scratch.actions)
     run(on: connection)
     process(connection)
   }
 
   func connectionDidReachEOF(_ connection: TCPConnection) {
-    machine.endOfInput(into: &actions)
+    machine.endOfInput(into: &scratch.actions)
     run(on: connection)
   }
 
   func connectionDeadlinePassed(_ connection: TCPConnection) {
     machine.deadlinePassed(
       now: connection.reactor.now, backlog: connection.queuedBytes, inputPending: !connection.input.isEmpty,
-      into: &actions)
+      into: &scratch.actions)
     run(on: connection)
   }
 
   func connectionShouldFinish(_ connection: TCPConnection) {
-    machine.serverStopping(backlog: connection.queuedBytes, inputPending: !connection.input.isEmpty, into: &actions)
+    machine.serverStopping(
+      backlog: connection.queuedBytes, inputPending: !connection.input.isEmpty, into: &scratch.actions)
     run(on: connection)
   }
 

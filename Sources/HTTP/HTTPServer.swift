@@ -33,11 +33,13 @@ public final class HTTPServer {
     let dates = DateCache()
     let timeouts = configuration.timeouts
     let authCache = configuration.auth.map(AuthCache.init)
+    let scratch = HTTPConnectionHandler.ActionScratch()
     self.log = log
     tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: configuration.maxConnections) {
       connection in
       connection.writeStallMilliseconds = timeouts.writeStall
-      return HTTPConnectionHandler(service: service, log: log, dates: dates, timeouts: timeouts, auth: authCache)
+      return HTTPConnectionHandler(
+        service: service, log: log, dates: dates, timeouts: timeouts, auth: authCache, scratch: scratch)
     }
     tcp.peerLimit = configuration.perClient
     tcp.readAtOnce = true

@@ -11,6 +11,15 @@ public struct FNV1a {
     for byte in text.utf8 { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
   }
 
+  /// Folds the eight bytes of `number` into the digest (no text made for it).
+  public mutating func add(_ number: Int) {
+    var n = UInt64(bitPattern: Int64(number))
+    for _ in 0..<8 {
+      value = (value ^ (n & 0xFF)) &* 0x100_0000_01b3
+      n >>= 8
+    }
+  }
+
   /// The digest in lower-case hexadecimal.
   public var hex: String { String(value, radix: 16) }
 }

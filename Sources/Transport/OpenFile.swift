@@ -25,6 +25,8 @@ public final class OpenFile {
   }
 
   deinit {
+    // A file opened for reading: close cannot lose data, and the descriptor is released
+    // whatever it returns (see `Socket.close`).
     Glibc.close(descriptor)
   }
 

@@ -184,6 +184,8 @@ public final class Reactor {
     let descriptor = event.data.fd
     if descriptor == wakeEvent {
       var value: UInt64 = 0
+      // Resets the eventfd's counter; it cannot fail once epoll said it is readable, and a
+      // spurious wake-up would only ask the stop handler a second time, which it tolerates.
       _ = Glibc.read(wakeEvent, &value, 8)
       onStopRequest?()
       return

@@ -67,7 +67,9 @@ public struct Socket: Sendable, Hashable {
 
   /// The last step, `close()`: gives the descriptor back to the kernel.
   ///
-  /// EINTR is not retried: on Linux the descriptor is released even then.
+  /// Its result is not acted on, on purpose: on Linux the descriptor is released whatever
+  /// `close` returns (EINTR included), so retrying could close a descriptor another thread has
+  /// just been given, and a write error it reports belongs to data already handed over.
   public func close() {
     _ = Glibc.close(descriptor)
   }

@@ -25,7 +25,9 @@ import Testing
 
   /// What a glue would see: feeds `chunks` one after another, keeping unread bytes as a socket's
   /// input buffer would (in `pending`), and returns every action, ending with the deadline.
-  func feed(_ machine: HTTPConnection, _ chunks: [[UInt8]], now: Int64 = 1000, pending: inout [UInt8]) -> [HTTPAction] {
+  func feed(_ machine: inout HTTPConnection, _ chunks: [[UInt8]], now: Int64 = 1000, pending: inout [UInt8])
+    -> [HTTPAction]
+  {
     var actions: [HTTPAction] = []
     for chunk in chunks {
       pending += chunk
@@ -41,9 +43,15 @@ import Testing
     return actions
   }
 
-  func feed(_ machine: HTTPConnection, _ chunks: [[UInt8]], now: Int64 = 1000) -> [HTTPAction] {
+  func feed(_ machine: inout HTTPConnection, _ chunks: [[UInt8]], now: Int64 = 1000) -> [HTTPAction] {
     var pending: [UInt8] = []
-    return feed(machine, chunks, now: now, pending: &pending)
+    return feed(&machine, chunks, now: now, pending: &pending)
+  }
+
+  /// `feed` on a fresh connection.
+  func feed(_ machine: HTTPConnection, _ chunks: [[UInt8]]) -> [HTTPAction] {
+    var fresh = machine
+    return feed(&fresh, chunks)
   }
 
   func statuses(_ actions: [HTTPAction]) -> [Int] {
@@ -135,18 +143,18 @@ import Testing
   }
 
   @Test func anUploadIsAnsweredWhenItsBodyHasArrived() throws {
-    let machine = try connection { $0.uploads.enabled = true }
-    let head = feed(machine, [Array("PUT /new.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nup".utf8)])
+    var machine = try connection { $0.uploads.enabled = true }
+    let head = feed(&machine, [Array("PUT /new.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nup".utf8)])
     #expect(statuses(head).isEmpty)
-    let rest = feed(machine, [Array("load".utf8)])
+    let rest = feed(&machine, [Array("load".utf8)])
     #expect(statuses(rest) == [201])
     #expect(try String(contentsOfFile: root + "/new.txt", encoding: .utf8) == "upload")
   }
 
   @Test func methodsAreRoutedInOnePlace() throws {
-    let machine = try connection()
+    var machine = try connection()
     func answer(_ method: String) -> HTTPAnswer? {
-      let actions = feed(machine, [Array("\(method) /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
+      let actions = feed(&machine, [Array("\(method) /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
       for case .respond(let answer) in actions { return answer }
       return nil
     }
@@ -176,29 +184,29 @@ import Testing
 
   @Test func deadlines() throws {
     // Part of a head, then silence: 408 and close.
-    let slow = try connection()
-    _ = feed(slow, [Array("GET /hello.txt HTTP/1.1\r\nHo".utf8)])
+    var slow = try connection()
+    _ = feed(&slow, [Array("GET /hello.txt HTTP/1.1\r\nHo".utf8)])
     var actions: [HTTPAction] = []
     slow.deadlinePassed(now: 30_000, backlog: 0, inputPending: true, into: &actions)
     #expect(statuses(actions) == [408])
     #expect(closes(actions))
     // Idle between requests: closed without a word.
-    let idle = try connection()
-    _ = feed(idle, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
+    var idle = try connection()
+    _ = feed(&idle, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
     actions = []
     idle.deadlinePassed(now: 60_000, backlog: 0, inputPending: false, into: &actions)
     #expect(statuses(actions).isEmpty && closes(actions))
     // An answered request whose body stalls: closed without a second response.
-    let stalled = try connection()
+    var stalled = try connection()
     #expect(
-      statuses(feed(stalled, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\nab".utf8)])) == [
+      statuses(feed(&stalled, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\nab".utf8)])) == [
         200
       ])
     actions = []
     stalled.deadlinePassed(now: 60_000, backlog: 0, inputPending: false, into: &actions)
     #expect(statuses(actions).isEmpty && closes(actions))
     // Output still queued: the write-stall bound, no response.
-    let writing = try connection()
+    var writing = try connection()
     actions = []
     writing.deadlinePassed(now: 5, backlog: 100, inputPending: false, into: &actions)
     guard case .setDeadline(let at) = actions.first else {
@@ -209,15 +217,15 @@ import Testing
   }
 
   @Test func halfCloseFinishesQueuedAnswersThenCloses() throws {
-    let machine = try connection()
-    var actions = feed(machine, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
+    var machine = try connection()
+    var actions = feed(&machine, [Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)])
     machine.endOfInput(into: &actions)
     #expect(statuses(actions) == [200])
     #expect(closes(actions))
   }
 
   @Test func backedUpOutputPausesReadingUntilDrained() throws {
-    let machine = try connection()
+    var machine = try connection()
     var actions: [HTTPAction] = []
     let request = Array("GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
     let (consumed, again) = request.withUnsafeBytes {
@@ -237,12 +245,12 @@ import Testing
   }
 
   @Test func stoppingMakesTheAnswerUnderWayTheLast() throws {
-    let machine = try connection()
+    var machine = try connection()
     var pending: [UInt8] = []
-    var actions = feed(machine, [Array("GET /hello.txt HTTP/1.1\r\nHo".utf8)], pending: &pending)
+    var actions = feed(&machine, [Array("GET /hello.txt HTTP/1.1\r\nHo".utf8)], pending: &pending)
     machine.serverStopping(backlog: 0, inputPending: true, into: &actions)
     #expect(!closes(actions))  // a request is under way: it is answered first
-    actions = feed(machine, [Array("st: h\r\n\r\n".utf8)], pending: &pending)
+    actions = feed(&machine, [Array("st: h\r\n\r\n".utf8)], pending: &pending)
     #expect(statuses(actions) == [200])
     #expect(closes(actions))
   }
@@ -262,7 +270,8 @@ import Testing
     let service = try FileService(options: FileServerOptions(root: root))
     return try EmbeddedConnection { _ in
       HTTPConnectionHandler(
-        service: service, log: LineLog(sink: nil), dates: DateCache(), timeouts: HTTPTimeouts(), auth: nil)
+        service: service, log: LineLog(sink: nil), dates: DateCache(), timeouts: HTTPTimeouts(), auth: nil,
+        scratch: HTTPConnectionHandler.ActionScratch())
     }
   }
 
