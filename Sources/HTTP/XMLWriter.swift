@@ -9,20 +9,10 @@
 public enum XMLWriter {
   static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 
-  /// `text` escaped for character data and attribute values.
+  /// `text` escaped for character data and attribute values: the same five characters HTML
+  /// escapes, so the one markup escaper serves both.
   public static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text.unicodeScalars {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out
+    PercentEncoding.html(text)
   }
 
   /// The start of an element named `{namespace}name`, with the declaration it needs: `D:name`
