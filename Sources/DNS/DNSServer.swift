@@ -78,7 +78,8 @@ final class UDPResponder: ReadinessHandler {
   }
 }
 
-/// The TCP side (RFC 7766): each message framed by a 2-byte length, several per connection.
+/// The TCP side (RFC 7766): each message framed by a 2-byte length, several per connection;
+/// a zone transfer's answer is several messages in a row.
 final class DNSOverTCP: TCPConnectionDelegate {
   let responder: Responder
   let log: LineLog
@@ -101,12 +102,13 @@ final class DNSOverTCP: TCPConnectionDelegate {
       }
       guard let query = frame else { return }
       c.input.consume(2 + query.count)
-      guard let response = responder.respond(to: query, overUDP: false) else {
+      let responses = responder.respondOverTCP(to: query, from: c.peer.host)
+      guard let last = responses.last else {
         c.closeAfterWrites()
         return
       }
-      c.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response)
-      logQuery(log, peer: c.peer, transport: "tcp", query: query, response: response)
+      for response in responses { c.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response) }
+      logQuery(log, peer: c.peer, transport: responses.count > 1 ? "tcp-xfr" : "tcp", query: query, response: last)
       c.deadline = c.reactor.now + Self.idleMilliseconds
     }
   }

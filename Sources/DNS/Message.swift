@@ -107,6 +107,9 @@ public struct EDNS: Equatable, Sendable {
     self.udpSize = udpSize
   }
 
+  /// The option code of an Extended DNS Error (RFC 8914).
+  public static let extendedErrorCode: UInt16 = 15
+
   public static func == (a: EDNS, b: EDNS) -> Bool {
     a.udpSize == b.udpSize && a.extendedRcode == b.extendedRcode && a.version == b.version
       && a.dnssecOK == b.dnssecOK && a.options.map(\.code) == b.options.map(\.code)
@@ -168,35 +171,101 @@ public struct DNSMessage: Equatable, Sendable {
 
   // MARK: Wire format
 
-  /// The message in wire format, names compressed.
-  public func encoded() -> [UInt8] {
+  /// The message in wire format, names compressed (in RDATA too, for the RFC 1035 types that
+  /// allow it: RFC 3597 §4).
+  ///
+  /// A message larger than `limit` loses whole RRsets from the end: additional records are
+  /// left out silently, while anything missing from the answer or authority sets TC
+  /// (RFC 2181 §9), as NSD does.
+  public func encoded(limit: Int = 65535) -> [UInt8] {
     // Each section holds at most 65535 entries on the wire; more are never written.
     let questions = self.questions.prefix(65535)
-    let answers = self.answers.prefix(65535)
-    let authority = self.authority.prefix(65535)
-    let additional = (self.additional + (edns.map { [$0.record] } ?? [])).prefix(65535)
+    let opt = edns.map { [$0.record] } ?? []
     var w = WireWriter()
     w.u16(header.id)
     w.u16(header.flags)
     w.u16(UInt16(questions.count))
-    w.u16(UInt16(answers.count))
-    w.u16(UInt16(authority.count))
-    w.u16(UInt16(additional.count))
+    w.bytes += [0, 0, 0, 0, 0, 0]  // the record counts, filled in below
     for q in questions {
       w.name(q.name)
       w.u16(q.type.rawValue)
       w.u16(q.recordClass.rawValue)
     }
-    for record in answers + authority + additional {
-      w.name(record.name)
-      w.u16(record.type.rawValue)
-      w.u16(record.recordClass.rawValue)
-      w.u32(record.ttl)
-      let rdata = record.rdata.prefix(65535)  // longer RDATA cannot exist on the wire
-      w.u16(UInt16(rdata.count))
+    // Room kept for the OPT record, which must not be lost to truncation.
+    let reserve = opt.isEmpty ? 0 : 11 + opt[0].rdata.count
+    var counts = [0, 0, 0]
+    var truncated = false
+    sections: for (index, section) in [answers, authority, additional].enumerated() {
+      for rrset in Self.rrsets(section) {
+        let mark = w.bytes.count
+        for record in rrset.prefix(65535 - counts[index]) { Self.write(record, to: &w) }
+        if w.bytes.count + reserve > limit {
+          // Names written past the mark stay in the compression table, harmlessly: only the
+          // OPT (the root name) is written after this.
+          w.bytes.removeSubrange(mark...)
+          truncated = index < 2
+          break sections
+        }
+        counts[index] += rrset.count
+      }
+    }
+    for record in opt { Self.write(record, to: &w) }
+    counts[2] += opt.count
+    for (i, count) in counts.enumerated() {
+      w.bytes[6 + 2 * i] = UInt8(min(count, 65535) >> 8)
+      w.bytes[7 + 2 * i] = UInt8(min(count, 65535) & 0xFF)
+    }
+    if truncated { w.bytes[2] |= 0x02 }
+    return w.bytes
+  }
+
+  /// Runs of records with the same owner and type: what truncation keeps or drops together.
+  static func rrsets(_ records: [DNSRecord]) -> [ArraySlice<DNSRecord>] {
+    var runs: [ArraySlice<DNSRecord>] = []
+    var start = 0
+    for i in records.indices where i == records.count - 1 || records[i + 1].type != records[i].type
+      || records[i + 1].name != records[i].name
+    {
+      runs.append(records[start...i])
+      start = i + 1
+    }
+    return runs
+  }
+
+  /// One record; names in the RDATA of RFC 1035's own types are compressed too.
+  static func write(_ record: DNSRecord, to w: inout WireWriter) {
+    w.name(record.name)
+    w.u16(record.type.rawValue)
+    w.u16(record.recordClass.rawValue)
+    w.u32(record.ttl)
+    let lengthAt = w.bytes.count
+    w.u16(0)
+    let rdata = record.rdata.prefix(65535)  // longer RDATA cannot exist on the wire
+    var r = WireReader(Array(rdata))
+    switch record.type.rawValue {
+    case 2, 3, 4, 5, 7, 8, 9, 12:  // NS, MD, MF, CNAME, MB, MG, MR, PTR
+      if let name = try? r.name(), r.remaining == 0 { w.name(name) } else { w.append(Array(rdata)) }
+    case 15:  // MX
+      if let preference = try? r.u16(), let name = try? r.name(), r.remaining == 0 {
+        w.u16(preference)
+        w.name(name)
+      } else {
+        w.append(Array(rdata))
+      }
+    case 6, 14:  // SOA, MINFO
+      if let first = try? r.name(), let second = try? r.name() {
+        w.name(first)
+        w.name(second)
+        w.append(Array(rdata[r.offset...]))
+      } else {
+        w.append(Array(rdata))
+      }
+    default:
       w.append(Array(rdata))
     }
-    return w.bytes
+    let length = w.bytes.count - lengthAt - 2
+    w.bytes[lengthAt] = UInt8(length >> 8)
+    w.bytes[lengthAt + 1] = UInt8(length & 0xFF)
   }
 
   /// Reads a message, checking every length against what is there.

@@ -42,7 +42,7 @@ public enum RecordData {
     case .srv:
       try fixed(6)
       try nameField()
-    case .rrsig:
+    case .rrsig, .sig:
       try fixed(18)
       try nameField()
       try fixed(end - reader.offset)
@@ -61,7 +61,16 @@ public enum RecordData {
       try fixed(2)
       try nameField()
       try fixed(end - reader.offset)
+    case .ipseckey where length >= 3 && reader.bytes[start + 1] == 3:
+      try fixed(3)
+      try nameField()  // a gateway given by name
+      try fixed(end - reader.offset)
     default:
+      if let fields = RecordLayout.table[type.rawValue] {
+        do { return try RecordLayout.read(fields, from: &reader, end: end) } catch {
+          throw .badRecordData(type: type.rawValue, at: start)
+        }
+      }
       try fixed(length)
     }
     guard reader.offset == end else { throw .badRecordData(type: type.rawValue, at: start) }
@@ -134,7 +143,7 @@ public enum RecordData {
         return "\(try r.u16()) \(try r.u8()) \(try r.u8()) \(chunked(hex(try r.take(r.remaining))))"
       case .dnskey:
         return "\(try r.u16()) \(try r.u8()) \(try r.u8()) \(chunked(Base64.encode(try r.take(r.remaining))))"
-      case .rrsig:
+      case .rrsig, .sig:
         let covered = RecordType(try r.u16())
         let algorithm = try r.u8()
         let labels = try r.u8()
@@ -151,8 +160,12 @@ public enum RecordData {
         return ([next.description] + types).joined(separator: " ")
       case .svcb, .https:
         return try presentSVCB(&r)
+      case .loc: return try presentLOC(d)
+      case .cert: return try presentCERT(&r)
+      case .ipseckey: return try presentIPSECKEY(&r)
       default:
-        return unknown(d)
+        guard let fields = RecordLayout.table[type.rawValue] else { return unknown(d) }
+        return try RecordLayout.present(fields, d)
       }
     } catch {
       return unknown(d)

@@ -107,7 +107,7 @@ extension RecordData {
       w.u8(try number("algorithm", UInt8.self))
       guard let key = Base64.decode(rest()), !key.isEmpty else { throw fail("key is not base64") }
       w.append(key)
-    case .rrsig:
+    case .rrsig, .sig:
       guard let covered = RecordType(name: try next("type covered").text) else { throw fail("unknown type covered") }
       w.u16(covered.rawValue)
       w.u8(try number("algorithm", UInt8.self))
@@ -147,8 +147,14 @@ extension RecordData {
         w.u16(UInt16(value.count))
         w.append(value)
       }
+    case .loc: w.append(try parseLOC(&t))
+    case .cert: w.append(try parseCERT(&t))
+    case .ipseckey: w.append(try parseIPSECKEY(&t, origin: origin))
     default:
-      throw fail("write this type as \\# LENGTH HEX (RFC 3597)")
+      guard let fields = RecordLayout.table[type.rawValue] else {
+        throw fail("write this type as \\# LENGTH HEX (RFC 3597)")
+      }
+      w.append(try RecordLayout.parse(fields, &t, origin: origin))
     }
     guard t.isEmpty else { throw fail("unexpected '\(t.first!.text)'") }
     guard w.bytes.count <= 65535 else { throw fail("the data is longer than 65535 bytes") }

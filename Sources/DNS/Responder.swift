@@ -1,17 +1,14 @@
 /// An authoritative answerer for a set of zones: a query's bytes in, a response's bytes out.
 ///
-/// Sans-I/O: the UDP and TCP glue hands it datagrams and frames. It answers with AA for its
-/// own names, NXDOMAIN or NODATA with the SOA in the authority section, follows CNAME chains
-/// inside the zone, REFUSES names outside its zones, answers FORMERR to malformed queries and
-/// NOTIMP to other opcodes, and sets TC when a UDP answer does not fit the client's size.
+/// Sans-I/O: the UDP and TCP glue hands it datagrams and frames. The lookup itself (referrals,
+/// wildcards, CNAME and DNAME chains) is `lookUp`; this level reads the query, refuses what is
+/// malformed (FORMERR, NOTIMP, BADVERS), copies the DO bit, adds Extended DNS Errors, and makes
+/// the answer fit the transport (TC over UDP).
 public final class Responder: Sendable {
-  /// Records by owner name, then type.
-  private let names: [DNSName: [RecordType: [DNSRecord]]]
-  /// Zones by apex, longest first for matching.
-  private let zones: [Zone]
-  /// Every name that exists: owners and the empty non-terminals above them (RFC 8020: a name
-  /// with nothing but children is NODATA, not NXDOMAIN).
-  private let existing: Set<DNSName>
+  /// Zones by apex, deepest first, so the first that holds a name is the one that answers.
+  let zones: [IndexedZone]
+  /// Who may transfer zones; nobody when empty.
+  let allowTransfer: [AddressPrefix]
 
   /// The zones' names, for messages ("example.test., example.org.").
   public var zoneNames: String {
@@ -23,142 +20,126 @@ public final class Responder: Sendable {
   /// Largest UDP response we send even when the client allows more (the 2020 flag day value).
   public static let maximumUDPSize = 1232
 
-  public init(zones: [Zone]) {
-    var names: [DNSName: [RecordType: [DNSRecord]]] = [:]
-    for zone in zones {
-      for record in zone.records {
-        names[record.name, default: [:]][record.type, default: []].append(record)
-      }
-    }
-    self.names = names
-    self.zones = zones.sorted { $0.origin.labels.count > $1.origin.labels.count }
-    var existing: Set<DNSName> = []
-    for zone in zones {
-      for record in zone.records {
-        // The owner and every name between it and the apex (records are inside the zone).
-        var labels = record.name.labels[...]
-        while true {
-          existing.insert(DNSName(labels: Array(labels)))
-          if labels.count <= zone.origin.labels.count { break }
-          labels.removeFirst()
-        }
-      }
-    }
-    self.existing = existing
+  public init(zones: [Zone], allowTransfer: [AddressPrefix] = []) {
+    self.zones = zones.map(IndexedZone.init).sorted { $0.origin.labels.count > $1.origin.labels.count }
+    self.allowTransfer = allowTransfer
   }
 
-  /// The response to `query`, or nil when it deserves none (it is itself a response, or too
-  /// short to have an ID). `overUDP` limits the size and may set TC.
-  public func respond(to query: [UInt8], overUDP: Bool) -> [UInt8]? {
+  /// What a query asks of the responder, once it has been read and checked.
+  enum Request {
+    /// Answer with this message (an error, or nothing: the query was itself a response).
+    case reply(DNSMessage?)
+    /// Look the question up.
+    case lookUp(DNSMessage, DNSQuestion)
+    /// A zone transfer.
+    case transfer(DNSMessage, DNSQuestion)
+  }
+
+  /// Reads and checks a query (RFC 1035 §4.1, RFC 6891 §6.1.1), as NSD does: one question, no
+  /// answer records, authority only for IXFR, nothing in additional but one OPT.
+  func read(_ query: [UInt8]) -> Request {
     let message: DNSMessage
     do {
       message = try DNSMessage(decoding: query)
     } catch {
-      guard let (header, questions) = DNSMessage.headerAndQuestion(of: query), !header.isResponse else { return nil }
-      return failure(header, questions, rcode: ResponseCode.formErr).encoded()
+      guard let (header, questions) = DNSMessage.headerAndQuestion(of: query), !header.isResponse else {
+        return .reply(nil)
+      }
+      return .reply(failure(header, questions, rcode: ResponseCode.formErr))
     }
-    guard !message.header.isResponse else { return nil }
-    if message.header.opcode != 0 {
-      return failure(message.header, message.questions, rcode: ResponseCode.notImp, edns: message.edns).encoded()
+    let header = message.header
+    guard !header.isResponse else { return .reply(nil) }
+    if header.opcode != 0 {
+      return .reply(failure(header, message.questions, rcode: ResponseCode.notImp, edns: message.edns))
     }
-    guard message.questions.count == 1, let question = message.questions.first else {
-      return failure(message.header, message.questions, rcode: ResponseCode.formErr, edns: message.edns).encoded()
+    guard message.questions.count == 1, let question = message.questions.first, !header.truncated,
+      message.answers.isEmpty, message.authority.isEmpty || question.type == .ixfr, message.additional.isEmpty
+    else {
+      return .reply(failure(header, message.questions, rcode: ResponseCode.formErr, edns: message.edns))
     }
     if let edns = message.edns, edns.version > 0 {
-      var response = failure(message.header, message.questions, rcode: 16, edns: message.edns)  // BADVERS
-      response.edns?.extendedRcode = 1
-      response.header.rcode = 0
+      var response = failure(header, message.questions, rcode: 0, edns: edns)
+      response.edns?.extendedRcode = 1  // BADVERS (16): 1 in the OPT's upper bits, 0 in the header
+      return .reply(response)
+    }
+    if question.type == .axfr || question.type == .ixfr { return .transfer(message, question) }
+    return .lookUp(message, question)
+  }
+
+  /// The response to `query`, or nil when it deserves none (it is itself a response, or too
+  /// short to have an ID). `overUDP` limits the size and may set TC; transfers asked over TCP
+  /// belong to `respondOverTCP`.
+  public func respond(to query: [UInt8], overUDP: Bool) -> [UInt8]? {
+    switch read(query) {
+    case .reply(let message):
+      return message?.encoded()
+    case .transfer(let message, let question):
+      let response =
+        overUDP
+        ? transferOverUDP(message, question: question)
+        : failure(message.header, [question], rcode: ResponseCode.refused, edns: message.edns)
       return response.encoded()
+    case .lookUp(let message, let question):
+      var response = DNSMessage()
+      response.header = Self.responseHeader(for: message.header)
+      response.questions = [question]
+      let sections = lookUp(question)
+      response.header.authoritative = sections.authoritative
+      response.header.rcode = UInt8(sections.rcode)
+      response.answers = sections.answers
+      response.authority = sections.authority
+      response.additional = sections.additional
+      response.edns = responseEDNS(message.edns, extendedError: sections.notAuthoritative ? 20 : nil)
+      // Over TCP the 2-byte length prefix caps a message at 65535 bytes.
+      let limit =
+        overUDP
+        ? message.edns.map { min(max(Int($0.udpSize), Self.classicUDPSize), Self.maximumUDPSize) }
+          ?? Self.classicUDPSize
+        : 65535
+      return response.encoded(limit: limit)
     }
-    var response = answer(question, header: message.header)
-    if message.edns != nil { response.edns = EDNS(udpSize: UInt16(Self.maximumUDPSize)) }
-    var bytes = response.encoded()
-    // Over TCP the 2-byte length prefix caps a message at 65535 bytes.
-    let limit =
-      overUDP
-      ? message.edns.map { min(max(Int($0.udpSize), Self.classicUDPSize), Self.maximumUDPSize) } ?? Self.classicUDPSize
-      : 65535
-    if bytes.count > limit {
-      // Too big: send the header and question with TC set. Over UDP the client retries over TCP
-      // (RFC 1035 §4.2.1, RFC 7766); over TCP nothing bigger can be sent at all.
-      response.header.truncated = true
-      response.answers = []
-      response.authority = []
-      response.additional = []
-      bytes = response.encoded()
-    }
-    return bytes
   }
 
-  /// The full answer to one question.
-  func answer(_ question: DNSQuestion, header query: DNSHeader) -> DNSMessage {
-    var response = DNSMessage()
-    response.header = Self.responseHeader(for: query)
-    response.questions = [question]
-    guard question.recordClass == .in || question.recordClass == .any,
-      let zone = zones.first(where: { question.name.isSubdomain(of: $0.origin) })
-    else {
-      response.header.rcode = UInt8(ResponseCode.refused)
-      return response
+  /// The messages answering `query` from `client` over TCP: one, or a zone transfer's many.
+  public func respondOverTCP(to query: [UInt8], from client: String) -> [[UInt8]] {
+    if case .transfer(let message, let question) = read(query) {
+      return transfer(message, question: question, from: client)
     }
-    response.header.authoritative = true
-    var name = question.name
-    var seen: Set<DNSName> = []
-    // Follow CNAMEs inside the zone, at most 8 links, never in a loop.
-    while seen.count < 8 {
-      seen.insert(name)
-      guard let rrsets = names[name] else {
-        if !existing.contains(name) { response.header.rcode = UInt8(ResponseCode.nxDomain) }
-        response.authority = negativeSOA(zone)
-        return response
-      }
-      if question.type == .any {
-        response.answers += rrsets.keys.sorted { $0.rawValue < $1.rawValue }.flatMap { rrsets[$0]! }
-        return response
-      }
-      if let matching = rrsets[question.type] {
-        response.answers += matching
-        return response
-      }
-      if let cname = rrsets[.cname]?.first, question.type != .cname {
-        response.answers.append(cname)
-        var reader = WireReader(cname.rdata)
-        guard let target = try? reader.name(), target.isSubdomain(of: zone.origin), !seen.contains(target) else {
-          return response
-        }
-        name = target
-        continue
-      }
-      response.authority = negativeSOA(zone)  // NODATA: the name exists, the type does not
-      return response
-    }
-    return response
+    return respond(to: query, overUDP: false).map { [$0] } ?? []
   }
 
-  /// The SOA for a negative answer, its TTL capped by the SOA's minimum (RFC 2308 §3).
-  private func negativeSOA(_ zone: Zone) -> [DNSRecord] {
-    guard var soa = zone.soa else { return [] }
-    let minimum = soa.rdata.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-    soa.ttl = min(soa.ttl, minimum)
-    return [soa]
+  /// The response's OPT: our size, the query's DO bit (RFC 3225 §3), and an Extended DNS Error
+  /// when there is one to give (RFC 8914: 20 Not Authoritative, 18 Prohibited). None when the
+  /// query had none.
+  func responseEDNS(_ query: EDNS?, extendedError: UInt16? = nil) -> EDNS? {
+    guard let query else { return nil }
+    var edns = EDNS(udpSize: UInt16(Self.maximumUDPSize))
+    edns.dnssecOK = query.dnssecOK
+    if let extendedError {
+      edns.options.append((code: EDNS.extendedErrorCode, data: [UInt8(extendedError >> 8), UInt8(extendedError & 0xFF)]))
+    }
+    return edns
   }
 
+  /// The response header: the query's ID, opcode and RD. CD is not copied: an authoritative
+  /// answer has nothing to check (NSD clears it too).
   static func responseHeader(for query: DNSHeader) -> DNSHeader {
     var header = DNSHeader()
     header.id = query.id
     header.isResponse = true
     header.opcode = query.opcode
     header.recursionDesired = query.recursionDesired
-    header.checkingDisabled = query.checkingDisabled
     return header
   }
 
-  private func failure(_ query: DNSHeader, _ questions: [DNSQuestion], rcode: Int, edns: EDNS? = nil) -> DNSMessage {
+  func failure(
+    _ query: DNSHeader, _ questions: [DNSQuestion], rcode: Int, edns: EDNS? = nil, extendedError: UInt16? = nil
+  ) -> DNSMessage {
     var response = DNSMessage()
     response.header = Self.responseHeader(for: query)
     response.header.rcode = UInt8(rcode & 0xF)
     response.questions = questions
-    if edns != nil { response.edns = EDNS(udpSize: UInt16(Self.maximumUDPSize)) }
+    response.edns = responseEDNS(edns, extendedError: extendedError)
     return response
   }
 }

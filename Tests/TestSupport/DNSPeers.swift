@@ -85,13 +85,14 @@ public final class DNSTestServer: @unchecked Sendable {
   public let port: UInt16
   let group: ReactorGroup
 
-  public init(zoneFiles: [String] = ["fixtures/zones/example.test.zone"]) throws {
+  public init(zoneFiles: [String] = ["fixtures/zones/example.test.zone"], allowTransfer: [String] = []) throws {
     var zones: [Zone] = []
     for file in zoneFiles {
       let path = Fixture.packageRoot.appendingPathComponent(file).path
-      zones.append(try ZoneFileParser(file: file).parse(try String(contentsOfFile: path, encoding: .utf8)))
+      let parser = ZoneFileParser(file: path) { try? String(contentsOfFile: $0, encoding: .utf8) }
+      zones.append(try parser.parse(try String(contentsOfFile: path, encoding: .utf8)))
     }
-    let responder = Responder(zones: zones)
+    let responder = Responder(zones: zones, allowTransfer: allowTransfer.compactMap(AddressPrefix.init))
     let listener = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
     let udp = try UDPSocket(boundTo: listener.address)
     port = listener.address.port
