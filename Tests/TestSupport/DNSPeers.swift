@@ -17,23 +17,54 @@ public func freeLoopbackPort() throws -> UInt16 {
   throw Command.NotFound(program: "a free port")
 }
 
-/// nsd, the authoritative server from NLnet Labs, serving `fixtures/zones/example.test.zone`
-/// on 127.0.0.1 and a free port, for comparing barenet's client with dig.
+/// nsd, the authoritative server from NLnet Labs, on a loopback address and a free port: by
+/// default serving `fixtures/zones/example.test.zone`, for comparing barenet's client with dig.
 public final class NSDServer: @unchecked Sendable {
+  /// A zone nsd serves: its name, the fixture files to copy beside the config (the first is
+  /// the zone file; none for a secondary that transfers it), and extra lines for its stanza.
+  public struct ZoneConfig: Sendable {
+    public var name: String
+    public var files: [String]
+    public var options: [String]
+
+    public init(name: String, files: [String], options: [String] = []) {
+      self.name = name
+      self.files = files
+      self.options = options
+    }
+  }
+
   public let port: UInt16
+  public let address: String
   let process = Process()
   let folder: String
 
-  public init() throws {
-    port = try freeLoopbackPort()
+  /// Starts nsd and waits until it answers for the first zone (`ready`: the SOA query's
+  /// expected answer text; by default any answer naming a hostmaster).
+  public init(
+    zones: [ZoneConfig] = [ZoneConfig(name: "example.test", files: ["fixtures/zones/example.test.zone"])],
+    address: String = "127.0.0.1", port: UInt16? = nil, ready: String = "hostmaster"
+  ) throws {
+    self.port = try port ?? freeLoopbackPort()
+    self.address = address
     folder = NSTemporaryDirectory() + "barenet-nsd-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let zone = Fixture.packageRoot.appendingPathComponent("fixtures/zones/example.test.zone").path
-    try FileManager.default.copyItem(atPath: zone, toPath: folder + "/example.test.zone")
+    var stanzas = ""
+    for zone in zones {
+      for file in zone.files {
+        let source = Fixture.packageRoot.appendingPathComponent(file).path
+        try FileManager.default.copyItem(atPath: source, toPath: folder + "/" + (file as NSString).lastPathComponent)
+      }
+      let zonefile = zone.files.first.map { ($0 as NSString).lastPathComponent } ?? "\(zone.name).zone"
+      stanzas += "zone:\n  name: \(zone.name)\n  zonefile: \(zonefile)\n"
+      stanzas += zone.options.map { "  \($0)\n" }.joined()
+    }
+    // Response rate limiting is off: the tests ask thousands of questions a second, and a
+    // limited nsd answers some with an empty TC reply ("slip") or not at all.
     let config = """
       server:
-        port: \(port)
-        ip-address: 127.0.0.1
+        port: \(self.port)
+        ip-address: \(address)
         username: ""
         zonesdir: "\(folder)"
         pidfile: "\(folder)/nsd.pid"
@@ -42,13 +73,12 @@ public final class NSDServer: @unchecked Sendable {
         xfrdfile: "\(folder)/xfrd.state"
         logfile: "\(folder)/nsd.log"
         server-count: 1
+        rrl-ratelimit: 0
+        rrl-whitelist-ratelimit: 0
       remote-control:
         control-enable: no
-      zone:
-        name: example.test
-        zonefile: example.test.zone
 
-      """
+      """ + stanzas
     try config.write(toFile: folder + "/nsd.conf", atomically: true, encoding: .utf8)
     process.executableURL = URL(fileURLWithPath: try Command.which("nsd"))
     process.arguments = ["-d", "-c", folder + "/nsd.conf"]
@@ -56,14 +86,14 @@ public final class NSDServer: @unchecked Sendable {
     process.standardError = FileHandle.nullDevice
     try process.run()
     // Ready when it answers.
-    for _ in 0..<100 {
+    for _ in 0..<150 {
       let r = try Command.run(
-        "dig", ["@127.0.0.1", "-p", "\(port)", "+short", "+time=1", "+tries=1", "example.test", "SOA"])
-      if r.out.contains("hostmaster") { return }
+        "dig", ["@\(address)", "-p", "\(self.port)", "+short", "+time=1", "+tries=1", zones[0].name, "SOA"])
+      if r.out.contains(ready) { return }
       usleep(100_000)
     }
     stop()
-    throw Command.NotFound(program: "nsd answering on port \(port)")
+    throw Command.NotFound(program: "nsd answering on port \(self.port)")
   }
 
   /// One nsd for the whole test run, started on first use and stopped when the process exits.
