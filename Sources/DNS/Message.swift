@@ -110,6 +110,13 @@ public struct EDNS: Equatable, Sendable {
   /// The option code of an Extended DNS Error (RFC 8914).
   public static let extendedErrorCode: UInt16 = 15
 
+  /// The Extended DNS Errors among the options: each an info-code and its optional text.
+  public var extendedErrors: [(code: UInt16, text: String)] {
+    options.filter { $0.code == Self.extendedErrorCode && $0.data.count >= 2 }.map { option in
+      (UInt16(option.data[0]) << 8 | UInt16(option.data[1]), String(decoding: option.data.dropFirst(2), as: UTF8.self))
+    }
+  }
+
   public static func == (a: EDNS, b: EDNS) -> Bool {
     a.udpSize == b.udpSize && a.extendedRcode == b.extendedRcode && a.version == b.version
       && a.dnssecOK == b.dnssecOK && a.options.map(\.code) == b.options.map(\.code)

@@ -38,16 +38,55 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
 /// timeouts, retries and TC fallback.
 ///
 /// Over UDP it accepts an answer only from the address and port it asked, with the query's ID
-/// and question: anything else (a forged or stray datagram) is ignored and it keeps waiting.
+/// and question: anything else (a forged, stray or malformed datagram) is reported through
+/// `report` and it keeps waiting.
 public struct Resolver {
   public var server: SocketAddress
   public var timeoutMilliseconds: Int
   public var tries: Int
+  /// Where a reply that is not the answer is described (malformed, mismatched, from elsewhere),
+  /// one line each, as kdig reports them: the CLI sends them to standard error.
+  public var report: @Sendable (String) -> Void
 
-  public init(server: SocketAddress, timeout: Double, tries: Int) {
+  public init(server: SocketAddress, timeout: Double, tries: Int, report: @escaping @Sendable (String) -> Void = { _ in })
+  {
     self.server = server
     self.timeoutMilliseconds = Int(timeout * 1000)
     self.tries = max(1, tries)
+    self.report = report
+  }
+
+  /// `host#port`, as dig names a server.
+  static func describe(_ address: SocketAddress) -> String { "\(address.host)#\(address.port)" }
+
+  /// The message in `bytes` if it answers `query`; otherwise nil, with what was wrong reported.
+  func accept(_ bytes: [UInt8], from sender: SocketAddress, answering query: DNSMessage) -> DNSMessage? {
+    guard sender == server else {
+      report(";; reply from unexpected source: \(Self.describe(sender)), expected \(Self.describe(server))")
+      return nil
+    }
+    let response: DNSMessage
+    do {
+      response = try DNSMessage(decoding: bytes)
+    } catch {
+      report(";; malformed reply from \(Self.describe(sender)): \(error)")
+      return nil
+    }
+    guard Self.matches(response, query) else {
+      let why =
+        !response.header.isResponse
+        ? "not a response (QR is 0)"
+        : response.header.id != query.header.id
+          ? "ID mismatch: expected \(query.header.id), got \(response.header.id)"
+          : "question mismatch: expected \(Self.describe(query.questions)), got \(Self.describe(response.questions))"
+      report(";; mismatched reply from \(Self.describe(sender)): \(why)")
+      return nil
+    }
+    return response
+  }
+
+  static func describe(_ questions: [DNSQuestion]) -> String {
+    questions.isEmpty ? "none" : questions.map { "\($0.name) \($0.recordClass) \($0.type)" }.joined(separator: ", ")
   }
 
   /// Sends `query` and returns the exchange. Over UDP, a truncated answer is retried over TCP
@@ -96,9 +135,10 @@ public struct Resolver {
           if error.errno == ECONNREFUSED { continue }
           throw .unreachable(error.description)
         }
-        guard let datagram, datagram.from == server,
-          let response = try? DNSMessage(decoding: datagram.bytes), Self.matches(response, query)
-        else { continue }  // not ours: keep waiting
+        // Not the answer (reported): keep waiting for the real one until the timeout.
+        guard let datagram, let response = accept(datagram.bytes, from: datagram.from, answering: query) else {
+          continue
+        }
         return Exchange(
           query: query, queryBytes: bytes, response: response, responseBytes: datagram.bytes, server: server,
           local: local ?? server, overTCP: false, milliseconds: Int(MonotonicClock.milliseconds() - sent),
@@ -131,7 +171,7 @@ public struct Resolver {
       while true {
         let prefix = try socket.receiveExactly(2, deadline: deadline)
         let answer = try socket.receiveExactly(Int(prefix[0]) << 8 | Int(prefix[1]), deadline: deadline)
-        guard let response = try? DNSMessage(decoding: answer), Self.matches(response, query) else { continue }
+        guard let response = accept(answer, from: server, answering: query) else { continue }
         let local = (try? socket.localAddress()) ?? server
         return Exchange(
           query: query, queryBytes: bytes, response: response, responseBytes: answer, server: server, local: local,

@@ -14,7 +14,7 @@ public enum DNSWireError: Error, Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .truncated(let at): "message ends too early (at byte \(at))"
-    case .badPointer(let at): "bad compression pointer at byte \(at)"
+    case .badPointer(let at): "compression pointer loop at byte \(at) (a pointer must point back)"
     case .badName(let at): "malformed name at byte \(at)"
     case .badRecordData(let type, let at): "malformed data for type \(RecordType(type)) at byte \(at)"
     case .trailingBytes(let count): "\(count) bytes after the last record"

@@ -39,7 +39,7 @@ struct DNSQueryCommand: ParsableCommand {
       printError("barenet dns: couldn't get address for '\(serverText)': not found")
       throw ExitCode(1)
     }
-    let resolver = Resolver(server: server, timeout: options.timeout, tries: options.tries)
+    let resolver = Resolver(server: server, timeout: options.timeout, tries: options.tries) { printError($0) }
     var jobs: [(DigOptions, DigQuery)] = options.queries.map { (options, $0) }
     if let file = options.batchFile {
       guard let text = readTextFile(file) else {
@@ -73,7 +73,7 @@ struct DNSQueryCommand: ParsableCommand {
           emit(exchange, jobOptions, commandLine: commandLine, frames: frames)
         } catch {
           failed = true
-          print(";; \(error)")
+          printError(";; \(error)")
         }
       }
     }
@@ -102,7 +102,7 @@ struct DNSQueryCommand: ParsableCommand {
       case .success(let exchange): emit(exchange, jobOptions, commandLine: commandLine)
       case .failure(let error):
         failed = true
-        print(";; \(query.name) \(query.type): \(error)")
+        printError(";; \(query.name) \(query.type): \(error)")
       }
     }
     return failed

@@ -71,7 +71,7 @@ func barenetDNS(_ arguments: [String], timeout: TimeInterval = 30) throws -> Com
     let answers = try #require(document["answer"] as? [[String: Any]])
     #expect(answers.first?["data"] as? String == "10 mail.example.test.")
     let x = try barenetDNS(at + ["-x", "192.0.2.1"])
-    #expect(x.out.contains(";1.2.0.192.in-addr.arpa.\tIN\tPTR"))
+    #expect(x.out.contains(";1.2.0.192.in-addr.arpa.\t\tIN\tPTR"))
   }
 
   @Test func batchFileMatchesDigF() throws {
@@ -118,7 +118,7 @@ func barenetDNS(_ arguments: [String], timeout: TimeInterval = 30) throws -> Com
     let r = try barenetDNS(["@127.0.0.1", "-p", "\(try silent.localAddress().port)", "+time=1", "+tries=2", "x.test"])
     let elapsed = Date().timeIntervalSince(start)
     #expect(r.status == 9)
-    #expect(r.out.contains("timed out"))
+    #expect(r.err.contains("timed out") && r.out.isEmpty)
     #expect(elapsed >= 1.9 && elapsed < 6, "\(elapsed)")
   }
 
@@ -160,6 +160,71 @@ func barenetDNS(_ arguments: [String], timeout: TimeInterval = 30) throws -> Com
     let r = try barenetDNS(["@127.0.0.1", "-p", "\(port)", "+short", "+time=3", "x.test"])
     #expect(r.status == 0)
     #expect(r.out == "192.0.2.99\n")
+    // Each reply that was not the answer is named on standard error, with its sender.
+    #expect(r.err.contains(";; malformed reply from 127.0.0.1#\(port): message ends too early"), "\(r.err)")
+    #expect(r.err.contains(";; mismatched reply from 127.0.0.1#\(port): ID mismatch"), "\(r.err)")
+    #expect(r.err.contains(";; mismatched reply from 127.0.0.1#\(port): question mismatch"), "\(r.err)")
+    #expect(r.err.contains(";; reply from unexpected source: 127.0.0.1#\(try stranger.localAddress().port)"))
+  }
+
+  @Test func onlyGarbageIsReportedAndExitsNine() throws {
+    let server = try UDPSocket(boundTo: try SocketAddress(host: "127.0.0.1", port: 0))
+    defer { server.close() }
+    let port = try server.localAddress().port
+    let responder = Thread {
+      for _ in 0..<400 {
+        guard let (query, client) = (try? server.receive()) ?? nil else {
+          usleep(10_000)
+          continue
+        }
+        // The query (header and question: +noedns), then an answer whose owner points at itself.
+        var reply = query
+        reply[2] |= 0x80
+        reply[6] = 0
+        reply[7] = 1
+        reply[10] = 0
+        reply[11] = 0
+        let at = reply.count
+        reply += [0xC0 | UInt8(at >> 8), UInt8(at & 0xFF), 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]
+        _ = try? server.send(reply, to: client)
+      }
+    }
+    responder.start()
+    let r = try barenetDNS(["@127.0.0.1", "-p", "\(port)", "+short", "+time=1", "+tries=1", "+noedns", "x.test"])
+    #expect(r.status == 9)
+    #expect(r.out.isEmpty)
+    #expect(r.err.contains(";; malformed reply from 127.0.0.1#\(port): compression pointer loop"), "\(r.err)")
+  }
+}
+
+/// dig's column layout at every name length from 1 to 70, in the question and the answer.
+@Suite struct DNSAlignmentTests {
+  @Test func columnsMatchDigAtEveryNameLength() throws {
+    var zone = "$ORIGIN .\n$TTL 300\n. SOA a. b. 1 2 3 4 5\n. NS a.\n"
+    var names = ["."]
+    for length in 2...70 {
+      let name =
+        length <= 64
+        ? String(repeating: "a", count: length - 1) + "."
+        : String(repeating: "a", count: 60) + "." + String(repeating: "b", count: length - 62) + "."
+      names.append(name)
+      zone += "\(name) A 192.0.2.1\n"
+    }
+    let file = NSTemporaryDirectory() + "barenet-align-\(UUID().uuidString).zone"
+    try zone.write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let server = try DNSTestServer(zoneFiles: [file])
+    defer { server.stop() }
+    for name in names {
+      let type = name == "." ? "NS" : "A"
+      let at = ["@127.0.0.1", "-p", "\(server.port)"]
+      let digs = try Command.run("dig", at + ["+noall", "+question", "+answer", name, type])
+      let ours = try barenetDNS(at + [name, type])
+      let lines = ours.out.split(separator: "\n").map(String.init)
+      let question = lines.first { $0.hasPrefix(";\(name == "." ? "." : "a")") }
+      let answer = lines.first { $0.hasPrefix(name) && !$0.hasPrefix(";") }
+      #expect([question, answer].compactMap { $0 } == digs.out.split(separator: "\n").map(String.init), "\(name)")
+    }
   }
 }
 

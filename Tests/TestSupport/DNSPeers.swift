@@ -118,7 +118,7 @@ public final class DNSTestServer: @unchecked Sendable {
   public init(zoneFiles: [String] = ["fixtures/zones/example.test.zone"], allowTransfer: [String] = []) throws {
     var zones: [Zone] = []
     for file in zoneFiles {
-      let path = Fixture.packageRoot.appendingPathComponent(file).path
+      let path = file.hasPrefix("/") ? file : Fixture.packageRoot.appendingPathComponent(file).path
       let parser = ZoneFileParser(file: path) { try? String(contentsOfFile: $0, encoding: .utf8) }
       zones.append(try parser.parse(try String(contentsOfFile: path, encoding: .utf8)))
     }

@@ -73,9 +73,14 @@ public struct BatchResolver {
       let nearest = inFlight.isEmpty ? now : inFlight.values.reduce(Int64.max) { min($0, $1.sentAt) } + timeout
       if socket.socket.wait(for: .readable, milliseconds: Int(max(0, nearest - now))) {
         while let datagram = try? socket.receiveWithTTL() {
-          guard datagram.from == resolver.server, let response = try? DNSMessage(decoding: datagram.bytes),
-            let f = inFlight[response.header.id], Resolver.matches(response, f.query)
-          else { continue }
+          // The ID picks the query; `accept` checks the rest and reports what is not an answer.
+          let id = datagram.bytes.count >= 2 ? UInt16(datagram.bytes[0]) << 8 | UInt16(datagram.bytes[1]) : 0
+          guard let f = inFlight[id],
+            let response = resolver.accept(datagram.bytes, from: datagram.from, answering: f.query)
+          else {
+            if inFlight[id] == nil { resolver.report(";; reply with an ID no query has from \(Resolver.describe(datagram.from))") }
+            continue
+          }
           inFlight[response.header.id] = nil
           if response.header.truncated && !ignoreTruncation {
             needTCP.append(f.index)

@@ -32,6 +32,9 @@ public enum DigOutput {
     if let edns = m.edns {
       out += ";; OPT PSEUDOSECTION:\n"
       out += "; EDNS: version: \(edns.version), flags:\(edns.dnssecOK ? " do" : ""); udp: \(edns.udpSize)\n"
+      for (code, text) in edns.extendedErrors {
+        out += "; EDE: \(code) (\(extendedErrorNames[Int(code)] ?? "Unknown Code"))\(text.isEmpty ? "" : ": (\(text))")\n"
+      }
     }
     out += ";; QUESTION SECTION:\n"
     for q in m.questions {
@@ -55,27 +58,24 @@ public enum DigOutput {
       + r.presentation
   }
 
-  /// BIND's column layout: name, then TTL at column 24, class at 32, type at 40, data at 48
-  /// (tab stops every 8); a field already past its column is followed by one space.
+  /// BIND's column layout (masterdump.c's `indent`): name, then TTL at column 24, class at 32,
+  /// type at 40, data at 48, with tab stops every 8. A field already at or past its column is
+  /// pushed one column on, and BIND counts that as reaching exactly there, so a tab may follow
+  /// where one space would look the same; the question line's ";" is not counted at all.
   static func columns(_ fields: [String], question: Bool) -> String {
     var text = ""
-    var column = question ? 1 : 0  // the question line starts with ";"
+    var column = 0
     let stops = question ? [32, 40] : [24, 32, 40, 48]
     let values = question ? [fields[0], fields[2], fields[3]] : fields
     for (i, value) in values.enumerated() {
       text += value
-      column += value.count
-      let stop = i < stops.count ? stops[i] : nil
-      guard let stop else { break }
-      if column >= stop {
-        text += " "
-        column += 1
-      } else {
-        while column < stop {
-          text += "\t"
-          column = (column / 8 + 1) * 8
-        }
-      }
+      column += value.utf8.count
+      guard i < stops.count else { break }
+      let to = max(stops[i], column + 1)
+      let tabs = max(0, to / 8 - column / 8)
+      let from = tabs > 0 ? to / 8 * 8 : column
+      text += String(repeating: "\t", count: tabs) + String(repeating: " ", count: to - from)
+      column = to
     }
     return question ? text.trimmingTrailingWhitespace : text
   }
@@ -94,6 +94,16 @@ public enum DigOutput {
     let n = strftime(&buffer, buffer.count, "%a %b %d %H:%M:%S %Z %Y", &fields)
     return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
+
+  /// Extended DNS Error codes (RFC 8914 §4 and IANA), as dig names them.
+  static let extendedErrorNames = [
+    0: "Other", 1: "Unsupported DNSKEY Algorithm", 2: "Unsupported DS Digest Type", 3: "Stale Answer",
+    4: "Forged Answer", 5: "DNSSEC Indeterminate", 6: "DNSSEC Bogus", 7: "Signature Expired",
+    8: "Signature Not Yet Valid", 9: "DNSKEY Missing", 10: "RRSIGs Missing", 11: "No Zone Key Bit Set",
+    12: "NSEC Missing", 13: "Cached Error", 14: "Not Ready", 15: "Blocked", 16: "Censored", 17: "Filtered",
+    18: "Prohibited", 19: "Stale NXDOMAIN Answer", 20: "Not Authoritative", 21: "Not Supported",
+    22: "No Reachable Authority", 23: "Network Error", 24: "Invalid Data",
+  ]
 
   // MARK: JSON
 
@@ -122,7 +132,8 @@ public enum DigOutput {
     ]
     if let edns = m.edns {
       fields.append(
-        "\"edns\":{\"version\":\(edns.version),\"udp\":\(edns.udpSize),\"do\":\(edns.dnssecOK)}")
+        "\"edns\":{\"version\":\(edns.version),\"udp\":\(edns.udpSize),\"do\":\(edns.dnssecOK),\"ede\":["
+          + edns.extendedErrors.map { "{\"code\":\($0.code),\"text\":\(quote($0.text))}" }.joined(separator: ",") + "]}")
     }
     fields += [
       "\"server\":\(quote("\(e.server.host)#\(e.server.port)"))", "\"transport\":\(quote(e.overTCP ? "tcp" : "udp"))",
