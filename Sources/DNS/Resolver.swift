@@ -154,19 +154,9 @@ public struct Resolver {
     let bytes = query.encoded()
     let started = MonotonicClock.milliseconds()
     let deadline = started + Int64(timeoutMilliseconds) * Int64(tries)
-    let socket: Socket
-    do { socket = try Socket.open(family: server.family, type: Int32(SOCK_STREAM.rawValue)) } catch {
-      throw .unreachable(error.description)
-    }
+    let socket = try connectTCP(deadline: deadline)
     defer { socket.close() }
     do {
-      if try !socket.connect(to: server) {
-        guard socket.wait(for: .writable, milliseconds: Int(deadline - MonotonicClock.milliseconds())) else {
-          throw ResolverError.timedOut
-        }
-        let failure = socket.pendingError()
-        guard failure == 0 else { throw ResolverError.unreachable(SocketError("connect", errno: failure).description) }
-      }
       try socket.sendAll([UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes, deadline: deadline)
       while true {
         let prefix = try socket.receiveExactly(2, deadline: deadline)
@@ -177,13 +167,35 @@ public struct Resolver {
           query: query, queryBytes: bytes, response: response, responseBytes: answer, server: server, local: local,
           overTCP: true, milliseconds: Int(MonotonicClock.milliseconds() - started), receivedTTL: nil)
       }
-    } catch let error as ResolverError {
-      throw error
-    } catch let error as SocketError {
-      throw error.errno == ETIMEDOUT ? .timedOut : .unreachable(error.description)
     } catch {
-      throw .unreachable("\(error)")
+      throw error.errno == ETIMEDOUT ? .timedOut : .unreachable(error.description)
     }
+  }
+
+  /// The client's side of a TCP connection to the server: `socket`, then `connect`, waiting
+  /// for it until `deadline`.
+  func connectTCP(deadline: Int64) throws(ResolverError) -> Socket {
+    let socket: Socket
+    do { socket = try Socket.open(family: server.family, type: Int32(SOCK_STREAM.rawValue)) } catch {
+      throw .unreachable(error.description)
+    }
+    let connected: Bool
+    do { connected = try socket.connect(to: server) } catch {
+      socket.close()
+      throw .unreachable(error.description)
+    }
+    if !connected {
+      guard socket.wait(for: .writable, milliseconds: Int(deadline - MonotonicClock.milliseconds())) else {
+        socket.close()
+        throw .timedOut
+      }
+      let failure = socket.pendingError()
+      guard failure == 0 else {
+        socket.close()
+        throw .unreachable(SocketError("connect", errno: failure).description)
+      }
+    }
+    return socket
   }
 
   /// An unbound UDP socket reports the wildcard address; the route toward the server tells

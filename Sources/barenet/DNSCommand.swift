@@ -64,6 +64,10 @@ struct DNSQueryCommand: ParsableCommand {
       failed = runBatch(jobs, resolver: resolver, commandLine: commandLine)
     } else {
       for (jobOptions, query) in jobs {
+        if query.isTransfer {
+          failed = !transfer(query, jobOptions, resolver: resolver, commandLine: commandLine) || failed
+          continue
+        }
         do {
           // For +layers, capture the link layer while the exchange runs (when allowed).
           let capture = jobOptions.layers ? PacketCapture() : nil
@@ -82,7 +86,7 @@ struct DNSQueryCommand: ParsableCommand {
 
   /// Runs a batch concurrently over UDP (TCP ones one by one) and prints in file order.
   private func runBatch(_ jobs: [(DigOptions, DigQuery)], resolver: Resolver, commandLine: String) -> Bool {
-    let udpJobs = jobs.indices.filter { !jobs[$0].0.tcp }
+    let udpJobs = jobs.indices.filter { !jobs[$0].0.tcp && !jobs[$0].1.isTransfer }
     let batch = BatchResolver(resolver: resolver)
     let showProgress = isatty(2) != 0
     let udpResults = batch.run(udpJobs.map { message(for: jobs[$0].1, jobs[$0].0) }) { done, total in
@@ -93,6 +97,10 @@ struct DNSQueryCommand: ParsableCommand {
     for (i, index) in udpJobs.enumerated() { results[index] = udpResults[i] }
     var failed = false
     for (index, (jobOptions, query)) in jobs.enumerated() {
+      if query.isTransfer {
+        failed = !transfer(query, jobOptions, resolver: resolver, commandLine: commandLine) || failed
+        continue
+      }
       let result =
         results[index]
         ?? Result { () throws(ResolverError) -> Exchange in
@@ -108,6 +116,22 @@ struct DNSQueryCommand: ParsableCommand {
     return failed
   }
 
+  /// AXFR or IXFR over TCP, printed as dig prints a transfer; false when none took place.
+  private func transfer(_ query: DigQuery, _ options: DigOptions, resolver: Resolver, commandLine: String) -> Bool {
+    do {
+      let transfer = try resolver.transfer(message(for: query, options))
+      print(DigOutput.transfer(transfer, commandLine: commandLine, short: options.short), terminator: "")
+      if transfer.failed {
+        let rcode = ResponseCode.name(transfer.messages.first?.rcode ?? 0)
+        printError(";; transfer from \(transfer.server.host)#\(transfer.server.port) refused: \(rcode)")
+      }
+      return true
+    } catch {
+      printError(";; \(error)")
+      return false
+    }
+  }
+
   private func message(for query: DigQuery, _ options: DigOptions) -> DNSMessage {
     var edns: EDNS?
     if options.edns {
@@ -115,9 +139,18 @@ struct DNSQueryCommand: ParsableCommand {
       e.dnssecOK = options.dnssec
       edns = e
     }
-    return DNSMessage.query(
+    var message = DNSMessage.query(
       DNSQuestion(name: query.name, type: query.type, recordClass: query.recordClass),
       recursionDesired: options.recurse, edns: edns)
+    if let serial = query.serial {
+      // IXFR carries the client's SOA; only its serial matters (RFC 1995 §3), as dig sends it.
+      var w = WireWriter(compress: false)
+      w.name(.root)
+      w.name(.root)
+      for value in [serial, 0, 0, 0, 0] { w.u32(value) }
+      message.authority = [DNSRecord(name: query.name, type: .soa, ttl: 0, rdata: w.bytes)]
+    }
+    return message
   }
 
   private func emit(

@@ -168,6 +168,17 @@ import Testing
     #expect(o.queries == [DigQuery(name: try DNSName(parsing: "example.com."), type: .mx, recordClass: .in)])
   }
 
+  @Test func everyTypeNameIsATypeNotAName() throws {
+    // Once "x TLSA" asked "x A" and then "TLSA. A".
+    for name in ["TLSA", "SSHFP", "CDS", "CDNSKEY", "DNAME", "LOC", "URI", "ZONEMD", "EUI64", "nsec3param"] {
+      let o = try DigArguments.parse(["x.test", name])
+      #expect(o.queries.count == 1 && o.queries[0].type.description == name.uppercased(), "\(name)")
+    }
+    let ixfr = try DigArguments.parse(["example.com", "IXFR=2024010100"])
+    #expect(ixfr.queries == [DigQuery(name: try DNSName(parsing: "example.com."), type: .ixfr, recordClass: .in, serial: 2_024_010_100)])
+    #expect(throws: DigArguments.UsageError.self) { try DigArguments.parse(["example.com", "IXFR=soon"]) }
+  }
+
   @Test func typeBeforeNameAndOptions() throws {
     let o = try DigArguments.parse(["-t", "AAAA", "www.example.com", "+time=2", "+tries=5", "+bufsize=4096", "+noedns"])
     #expect(o.queries.first?.type == .aaaa)

@@ -81,6 +81,49 @@ import Testing
     }
   }
 
+  @Test func barenetTransfersFromNSDAsDigDoes() throws {
+    let nsd = try Self.primaryNSD()
+    defer { nsd.stop() }
+    let at = ["@127.0.0.1", "-p", "\(nsd.port)"]
+    func normalized(_ text: String) -> [String] {
+      text.split(separator: "\n").map(String.init).filter {
+        !$0.hasPrefix("; <<>>") && !$0.hasPrefix(";; Query time") && !$0.hasPrefix(";; WHEN")
+      }
+    }
+    for question in [["rich.test", "AXFR"], ["other.test", "IXFR=7"], ["other.test", "IXFR=1"], ["www.rich.test", "AXFR"]] {
+      for short in [[], ["+short"]] {
+        let ours = try barenetDNS(at + short + question)
+        let digs = try Command.run("dig", at + short + question)
+        #expect(ours.status == 0, "\(question): \(ours.err)")
+        #expect(normalized(ours.out) == normalized(digs.out), "\(question) \(short)\n\(ours.out)")
+      }
+    }
+  }
+
+  @Test func everyTypeIsPrintedAsDigPrintsIt() throws {
+    let nsd = try Self.primaryNSD()
+    defer { nsd.stop() }
+    let at = ["@127.0.0.1", "-p", "\(nsd.port)"]
+    let zone = try String(
+      contentsOf: Fixture.packageRoot.appendingPathComponent("fixtures/zones/rich-types.inc"), encoding: .utf8)
+    let questions = zone.split(separator: "\n").filter { !$0.hasPrefix(";") }.map {
+      $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).map(String.init)
+    }
+    #expect(questions.count >= 25)
+    for question in questions {
+      let asked = [question[0] + ".types.rich.test", question[1]]
+      for style in [["+short"], ["+norecurse"]] {
+        let ours = try barenetDNS(at + style + asked)
+        let digs = try Command.run("dig", at + style + asked)
+        let strip = { (text: String) in
+          text.split(separator: "\n").filter { !$0.contains("<<>>") && !$0.hasPrefix(";; Query time") && !$0.hasPrefix(";; WHEN") }
+            .map { $0.replacing(/id: \d+/, with: "id: N") }
+        }
+        #expect(strip(ours.out) == strip(digs.out), "\(asked) \(style)\n\(ours.out)\n\(digs.out)")
+      }
+    }
+  }
+
   @Test func transfersAreRefusedToOthers() throws {
     let ours = try DNSTestServer(zoneFiles: Self.zoneFiles)  // nobody allowed
     defer { ours.stop() }

@@ -3,6 +3,11 @@ public struct DigQuery: Equatable, Sendable {
   public var name: DNSName
   public var type: RecordType
   public var recordClass: RecordClass
+  /// For `IXFR=SERIAL`: the serial the client has (RFC 1995 §3).
+  public var serial: UInt32? = nil
+
+  /// Whether this asks for a zone transfer (AXFR or IXFR), which goes over TCP.
+  public var isTransfer: Bool { type == .axfr || type == .ixfr }
 }
 
 /// The settings of a `barenet dns` run, read from dig's command-line syntax.
@@ -31,7 +36,7 @@ public struct DigOptions: Equatable, Sendable {
 }
 
 /// dig's command-line syntax: `[@SERVER] [-p PORT] [-x ADDR] [-t TYPE] [-c CLASS] [-f FILE]
-/// NAME [TYPE] [CLASS] [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N]
+/// NAME [TYPE|IXFR=SERIAL] [CLASS] [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N]
 /// [+noedns] [+json] [+layers] [+hex]`. Sans-I/O, so each rule is unit-tested.
 public enum DigArguments {
   public struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -51,6 +56,7 @@ public enum DigArguments {
     var type: RecordType?
     var recordClass: RecordClass?
     var reverse = false
+    var serial: UInt32?
     var i = 0
     func value(_ flag: String) throws(UsageError) -> String {
       i += 1
@@ -60,10 +66,11 @@ public enum DigArguments {
     func finishQuery() {
       if let name {
         options.queries.append(
-          DigQuery(name: name, type: type ?? (reverse ? .ptr : .a), recordClass: recordClass ?? .in))
+          DigQuery(name: name, type: type ?? (reverse ? .ptr : .a), recordClass: recordClass ?? .in, serial: serial))
       }
       name = nil
       type = nil
+      serial = nil
       recordClass = nil
       reverse = false
     }
@@ -103,6 +110,10 @@ public enum DigArguments {
         }
       } else if let t = RecordType(name: argument), type == nil, t != .opt {
         type = t
+      } else if argument.uppercased().hasPrefix("IXFR="), type == nil {
+        guard let n = UInt32(argument.dropFirst(5)) else { throw UsageError(message: "invalid IXFR serial '\(argument)'") }
+        type = .ixfr
+        serial = n
       } else if let c = RecordClass(name: argument), recordClass == nil {
         recordClass = c
       } else {

@@ -19,6 +19,20 @@ public enum DigOutput {
     return out
   }
 
+  /// A zone transfer as dig prints one: the records, then the time, the server and the
+  /// transfer's size; "; Transfer failed." when the server refused.
+  public static func transfer(_ t: Transfer, commandLine: String, short: Bool) -> String {
+    if short { return t.failed ? "; Transfer failed.\n" : t.records.map { $0.presentation + "\n" }.joined() }
+    var out = "\n; <<>> barenet dns <<>> \(commandLine)\n; (1 server found)\n;; global options: +cmd\n"
+    if t.failed { return out + "; Transfer failed.\n" }
+    out += t.records.map { line($0) + "\n" }.joined()
+    out += ";; Query time: \(t.milliseconds) msec\n"
+    out += ";; SERVER: \(t.server.host)#\(t.server.port)(\(t.server.host)) (TCP)\n"
+    out += ";; WHEN: \(whenNow())\n"
+    out += ";; XFR size: \(t.records.count) records (messages \(t.messages.count), bytes \(t.bytes))\n\n"
+    return out
+  }
+
   /// The header, pseudosection and sections of a message, as dig prints them.
   public static func message(_ m: DNSMessage) -> String {
     let h = m.header
