@@ -68,6 +68,14 @@ public struct ZoneFileParser {
   }
 
   /// Parses the text of a zone file. `origin` is the zone name (used until `$ORIGIN`).
+  /// The records of a master file that is not a zone (no SOA needed): root hints, say.
+  public func records(_ text: String, origin: DNSName? = nil) throws(ParseError) -> [DNSRecord] {
+    var state = State(origin: origin)
+    var records: [(DNSRecord, Location)] = []
+    try read(text, file: file, depth: 0, &state, into: &records)
+    return records.map(\.0)
+  }
+
   public func parse(_ text: String, origin: DNSName? = nil) throws(ParseError) -> Zone {
     var state = State(origin: origin)
     var records: [(DNSRecord, Location)] = []

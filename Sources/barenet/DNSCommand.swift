@@ -12,14 +12,17 @@ struct DNSQueryCommand: ParsableCommand {
     commandName: "dns",
     abstract: "Ask a DNS server, the way dig does.",
     discussion: """
-      barenet dns [@SERVER] [-p PORT] [-x ADDR] [-t TYPE] [-c CLASS] [-f FILE] NAME [TYPE] \
-      [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N] [+noedns] [+dnssec] \
-      [+json] [+layers] [+hex]
+      barenet dns [@SERVER] [-p PORT] [-x ADDR] [-t TYPE] [-c CLASS] [-f FILE] NAME \
+      [TYPE|IXFR=SERIAL] [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N] \
+      [+noedns] [+dnssec] [+json] [+layers] [+hex] [+trace [--root-hints FILE]]
 
       Without @SERVER it asks the first nameserver in /etc/resolv.conf. Answers come over UDP; \
       a truncated answer is asked again over TCP (+tcp asks over TCP from the start). Exit \
       status as dig: 0 for any answer (NXDOMAIN included), 9 when no server answered, 1 for \
-      usage errors. -f FILE runs one query per line concurrently over one socket.
+      usage errors. -f FILE runs one query per line concurrently over one socket. AXFR and \
+      IXFR=SERIAL transfer a zone over TCP. +trace resolves from the root servers (IANA's, \
+      or those in --root-hints FILE, or @SERVER's) down, one referral at a time. Problems \
+      (a malformed or mismatched reply, a timeout) are reported on standard error.
       """
   )
 
@@ -59,6 +62,7 @@ struct DNSQueryCommand: ParsableCommand {
       }
     }
     let commandLine = words.joined(separator: " ")
+    if options.trace { return try trace(options, commandLine: commandLine) }
     var failed = false
     if options.batchFile != nil {
       failed = runBatch(jobs, resolver: resolver, commandLine: commandLine)
@@ -114,6 +118,44 @@ struct DNSQueryCommand: ParsableCommand {
       }
     }
     return failed
+  }
+
+  /// `+trace`: iterative resolution from the root servers (the hints, or @SERVER's NS set).
+  private func trace(_ options: DigOptions, commandLine: String) throws {
+    var hintsText = Tracer.ianaRootHints
+    var hintsFile = "IANA root hints"
+    if let path = options.rootHints {
+      guard let text = readTextFile(path) else {
+        printError("barenet dns: cannot read root hints '\(path)'")
+        throw ExitCode(1)
+      }
+      hintsText = text
+      hintsFile = path
+    }
+    let hints: [DNSRecord]
+    do { hints = try ZoneFileParser(file: hintsFile).records(hintsText, origin: .root) } catch {
+      printError("barenet dns: \(error)")
+      throw ExitCode(1)
+    }
+    var start: SocketAddress?
+    if let server = options.server {
+      guard let address = numericAddress(server, port: options.port) else {
+        printError("barenet dns: couldn't get address for '\(server)': not found")
+        throw ExitCode(1)
+      }
+      start = address
+    }
+    let tracer = Tracer(
+      port: options.port, timeout: options.timeout, tries: options.tries, dnssec: options.dnssec, hints: hints
+    ) { printError($0) }
+    guard let query = options.queries.first else { return }
+    let question = DNSQuestion(name: query.name, type: query.type, recordClass: query.recordClass)
+    let (steps, failure) = tracer.trace(question, start: start)
+    print(DigOutput.trace(steps, commandLine: commandLine), terminator: "")
+    if let failure {
+      printError(";; trace stopped: \(failure)")
+      throw ExitCode(9)
+    }
   }
 
   /// AXFR or IXFR over TCP, printed as dig prints a transfer; false when none took place.

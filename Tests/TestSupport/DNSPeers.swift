@@ -115,7 +115,10 @@ public final class DNSTestServer: @unchecked Sendable {
   public let port: UInt16
   let group: ReactorGroup
 
-  public init(zoneFiles: [String] = ["fixtures/zones/example.test.zone"], allowTransfer: [String] = []) throws {
+  public init(
+    zoneFiles: [String] = ["fixtures/zones/example.test.zone"], allowTransfer: [String] = [],
+    address: String = "127.0.0.1", port: UInt16 = 0
+  ) throws {
     var zones: [Zone] = []
     for file in zoneFiles {
       let path = file.hasPrefix("/") ? file : Fixture.packageRoot.appendingPathComponent(file).path
@@ -123,9 +126,9 @@ public final class DNSTestServer: @unchecked Sendable {
       zones.append(try parser.parse(try String(contentsOfFile: path, encoding: .utf8)))
     }
     let responder = Responder(zones: zones, allowTransfer: allowTransfer.compactMap(AddressPrefix.init))
-    let listener = try TCPListener(address: try SocketAddress(host: "127.0.0.1", port: 0))
+    let listener = try TCPListener(address: try SocketAddress(host: address, port: port))
     let udp = try UDPSocket(boundTo: listener.address)
-    port = listener.address.port
+    self.port = listener.address.port
     group = try ReactorGroup(count: 1) { reactor, _ in
       try DNSServer(udp: udp, tcp: listener, reactor: reactor, responder: responder, log: nil).stopping
     }

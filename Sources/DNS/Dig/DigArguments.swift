@@ -30,6 +30,10 @@ public struct DigOptions: Equatable, Sendable {
   /// +dnssec: set the DO bit, asking for DNSSEC records.
   public var dnssec = false
   public var batchFile: String?
+  /// +trace: resolve iteratively from the root, printing each referral.
+  public var trace = false
+  /// --root-hints FILE: the root servers for +trace (IANA's when nil).
+  public var rootHints: String?
   public var queries: [DigQuery] = []
 
   public init() {}
@@ -103,6 +107,8 @@ public enum DigArguments {
           reverse = true
         case "-f":
           options.batchFile = try value("-f")
+        case "--root-hints":
+          options.rootHints = try value("--root-hints")
         case "-4", "-6":
           break
         default:
@@ -161,6 +167,7 @@ public enum DigArguments {
     case "hex": options.hex = !negated
     case "ignore": options.ignoreTruncation = !negated
     case "dnssec": options.dnssec = !negated
+    case "trace": options.trace = !negated
     case "cmd", "comments", "stats", "question", "answer", "authority", "additional", "all", "qr", "identify",
       "cookie", "nsid", "multiline", "ttlid", "class", "search", "defname", "keepopen", "besteffort":
       break  // accepted for compatibility; output follows dig's defaults

@@ -33,6 +33,18 @@ public enum DigOutput {
     return out
   }
 
+  /// A `+trace` as dig prints one: per step the answer and authority records, then who
+  /// answered (address, and the name it was known by) and how fast.
+  public static func trace(_ steps: [Tracer.Step], commandLine: String) -> String {
+    var out = "\n; <<>> barenet dns <<>> \(commandLine)\n; (1 server found)\n;; global options: +cmd\n"
+    for step in steps {
+      out += (step.response.answers + step.response.authority).map { line($0) + "\n" }.joined()
+      out += ";; Received \(step.bytes) bytes from \(step.server.host)#\(step.server.port)(\(step.serverName))"
+      out += " in \(step.milliseconds) ms\n\n"
+    }
+    return out
+  }
+
   /// The header, pseudosection and sections of a message, as dig prints them.
   public static func message(_ m: DNSMessage) -> String {
     let h = m.header
