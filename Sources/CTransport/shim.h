@@ -19,6 +19,7 @@
 #include <net/if.h>
 #include <ifaddrs.h>
 #include <sys/xattr.h>
+#include <sys/random.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 

@@ -102,15 +102,26 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
   /// Whether this name equals `other` or lies below it (case-insensitive).
   public func isSubdomain(of other: DNSName) -> Bool {
     guard labels.count >= other.labels.count else { return false }
-    return Array(lowercased.labels.suffix(other.labels.count)) == other.lowercased.labels
+    return DNSName(labels: Array(labels.suffix(other.labels.count))) == other
   }
 
+  /// Equal without regard to ASCII case, compared in place: names are compared and hashed on
+  /// every lookup and every answer matched, so neither builds a lower-cased copy.
   public static func == (a: DNSName, b: DNSName) -> Bool {
-    a.lowercased.labels == b.lowercased.labels
+    guard a.labels.count == b.labels.count else { return false }
+    for (x, y) in zip(a.labels, b.labels) {
+      guard x.count == y.count else { return false }
+      for i in x.indices where asciiLower(x[i]) != asciiLower(y[i]) { return false }
+    }
+    return true
   }
 
   public func hash(into hasher: inout Hasher) {
-    hasher.combine(lowercased.labels)
+    hasher.combine(labels.count)
+    for label in labels {
+      hasher.combine(label.count)
+      for byte in label { hasher.combine(asciiLower(byte)) }
+    }
   }
 
   /// The reverse-lookup name for an IPv4 or IPv6 address (`dig -x`): 4.3.2.1.in-addr.arpa. or

@@ -164,12 +164,18 @@ public struct DNSMessage: Equatable, Sendable {
     Int(edns?.extendedRcode ?? 0) << 4 | Int(header.rcode)
   }
 
-  /// A query for `question`, with a random ID from the system's secure source (RFC 5452),
-  /// RD as asked, and EDNS(0) unless `edns` is nil.
-  public static func query(_ question: DNSQuestion, recursionDesired: Bool = true, edns: EDNS? = EDNS()) -> DNSMessage {
+  /// A query for `question`, with a random ID from the system's secure source (RFC 5452)
+  /// unless `id` is given (a batch draws its own), RD as asked, and EDNS(0) unless `edns` is nil.
+  public static func query(
+    _ question: DNSQuestion, recursionDesired: Bool = true, edns: EDNS? = EDNS(), id: UInt16? = nil
+  ) -> DNSMessage {
     var message = DNSMessage()
-    var random = SystemRandomNumberGenerator()
-    message.header.id = UInt16.random(in: 0...UInt16.max, using: &random)
+    if let id {
+      message.header.id = id
+    } else {
+      var random = SystemRandomNumberGenerator()
+      message.header.id = UInt16.random(in: 0...UInt16.max, using: &random)
+    }
     message.header.recursionDesired = recursionDesired
     message.questions = [question]
     message.edns = edns
@@ -188,7 +194,8 @@ public struct DNSMessage: Equatable, Sendable {
     // Each section holds at most 65535 entries on the wire; more are never written.
     let questions = self.questions.prefix(65535)
     let opt = edns.map { [$0.record] } ?? []
-    var w = WireWriter()
+    // A query (a question and at most an OPT) has no name to point back to: no compression table.
+    var w = WireWriter(compress: !(answers.isEmpty && authority.isEmpty && additional.isEmpty))
     w.u16(header.id)
     w.u16(header.flags)
     w.u16(UInt16(questions.count))

@@ -124,6 +124,15 @@ public struct WireWriter {
 
   /// Writes a name, pointing at an earlier copy of its longest known suffix when compressing.
   public mutating func name(_ name: DNSName, compressible: Bool = true) {
+    guard compress else {
+      // Uncompressed (canonical RDATA, queries): no table of suffixes to keep.
+      for label in name.labels {
+        u8(UInt8(label.count))
+        append(label)
+      }
+      u8(0)
+      return
+    }
     let lowered = name.labels.map { $0.map(asciiLower) }
     for i in 0..<name.labels.count {
       let suffix = Array(lowered[i...])

@@ -49,16 +49,9 @@ struct DNSQueryCommand: ParsableCommand {
         printError("barenet dns: cannot read '\(file)'")
         throw ExitCode(1)
       }
-      for (number, line) in text.split(separator: "\n").enumerated() {
-        let lineWords = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        if lineWords.isEmpty || lineWords[0].hasPrefix(";") || lineWords[0].hasPrefix("#") { continue }
-        do {
-          let lineOptions = try DigArguments.parse(lineWords, defaults: options)
-          jobs += lineOptions.queries.map { (lineOptions, $0) }
-        } catch {
-          printError("barenet dns: \(file):\(number + 1): \(error)")
-          throw ExitCode(1)
-        }
+      do { jobs += try DigArguments.batch(text, defaults: options) } catch {
+        printError("barenet dns: \(file):\(error)")
+        throw ExitCode(1)
       }
     }
     let commandLine = words.joined(separator: " ")
@@ -93,7 +86,7 @@ struct DNSQueryCommand: ParsableCommand {
     let udpJobs = jobs.indices.filter { !jobs[$0].0.tcp && !jobs[$0].1.isTransfer }
     let batch = BatchResolver(resolver: resolver)
     let showProgress = isatty(2) != 0
-    let udpResults = batch.run(udpJobs.map { message(for: jobs[$0].1, jobs[$0].0) }) { done, total in
+    let udpResults = batch.run(udpJobs.map { message(for: jobs[$0].1, jobs[$0].0, batch: true) }) { done, total in
       if showProgress { printErrorInline("\r;; \(done)/\(total) answered") }
     }
     if showProgress { printErrorInline("\r\u{1B}[K") }
@@ -174,7 +167,8 @@ struct DNSQueryCommand: ParsableCommand {
     }
   }
 
-  private func message(for query: DigQuery, _ options: DigOptions) -> DNSMessage {
+  /// The query for `query`; `batch` leaves the ID to the batch, which draws IDs in bulk.
+  private func message(for query: DigQuery, _ options: DigOptions, batch: Bool = false) -> DNSMessage {
     var edns: EDNS?
     if options.edns {
       var e = EDNS(udpSize: options.bufsize)
@@ -183,7 +177,7 @@ struct DNSQueryCommand: ParsableCommand {
     }
     var message = DNSMessage.query(
       DNSQuestion(name: query.name, type: query.type, recordClass: query.recordClass),
-      recursionDesired: options.recurse, edns: edns)
+      recursionDesired: options.recurse, edns: edns, id: batch ? 0 : nil)
     if let serial = query.serial {
       // IXFR carries the client's SOA; only its serial matters (RFC 1995 §3), as dig sends it.
       var w = WireWriter(compress: false)

@@ -45,7 +45,7 @@ public struct BatchResolver {
     var inFlight: [UInt16: InFlight] = [:]
     var needTCP: [Int] = []
     var done = 0
-    var random = SystemRandomNumberGenerator()
+    var ids = QueryIDs()
     var lastProgress: Int64 = 0
     let timeout = Int64(resolver.timeoutMilliseconds)
 
@@ -60,7 +60,7 @@ public struct BatchResolver {
       while inFlight.count < window && next < queries.count {
         var query = queries[next]
         repeat {
-          query.header.id = UInt16.random(in: 0...UInt16.max, using: &random)
+          query.header.id = ids.next()
         } while inFlight[query.header.id] != nil
         var f = InFlight(index: next, query: query, bytes: query.encoded(), sentAt: 0, triesLeft: resolver.tries)
         send(&f)

@@ -7,7 +7,12 @@ public struct DigQuery: Equatable, Sendable {
   public var serial: UInt32? = nil
 
   /// Whether this asks for a zone transfer (AXFR or IXFR), which goes over TCP.
-  public var isTransfer: Bool { type == .axfr || type == .ixfr }
+  public var isTransfer: Bool { type.isTransfer }
+}
+
+extension RecordType {
+  /// AXFR and IXFR: types that ask for a zone transfer, not for records.
+  public var isTransfer: Bool { self == .axfr || self == .ixfr }
 }
 
 /// The settings of a `barenet dns` run, read from dig's command-line syntax.
@@ -139,6 +144,34 @@ public enum DigArguments {
     }
     finishQuery()
     return options
+  }
+
+  /// The queries of a batch file (`-f`): one dig command line each, `;` and `#` lines skipped,
+  /// each with the global options as its defaults. A line that is only "NAME [TYPE]" (the usual
+  /// case, thousands of times) is read without the full grammar. Errors start with the line
+  /// number.
+  public static func batch(_ text: String, defaults: DigOptions) throws(UsageError) -> [(DigOptions, DigQuery)] {
+    var base = defaults
+    base.queries = []
+    var jobs: [(DigOptions, DigQuery)] = []
+    for (number, line) in text.split(separator: "\n").enumerated() {
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+      guard let first = words.first, first.first != ";", first.first != "#" else { continue }
+      if words.count <= 2, !"+-@".contains(first.first!), RecordType(name: String(first)) == nil,
+        let type = words.count == 2 ? RecordType(name: String(words[1])) : .a, type != .opt, !type.isTransfer,
+        let name = try? DNSName(parsing: first.hasSuffix(".") ? String(first) : first + ".")
+      {
+        jobs.append((base, DigQuery(name: name, type: type, recordClass: .in)))
+        continue
+      }
+      do {
+        let options = try parse(words.map(String.init), defaults: defaults)
+        jobs += options.queries.map { (options, $0) }
+      } catch {
+        throw UsageError(message: "\(number + 1): \(error)")
+      }
+    }
+    return jobs
   }
 
   static func plusOption(_ text: String, _ options: inout DigOptions) throws(UsageError) {
