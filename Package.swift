@@ -28,8 +28,13 @@ let package = Package(
     .systemLibrary(name: "CCmark", path: "Sources/CCmark"),
     // expat, the namespace-aware XML parser for WebDAV request bodies (libexpat1-dev).
     .systemLibrary(name: "CExpat", path: "Sources/CExpat"),
+    // OpenSSL 3 (libssl-dev), for the TLS layer.
+    .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
     // The transport layer: TCP and UDP over the BSD socket API. Knows no application protocol.
     .target(name: "Transport", dependencies: ["CTransport"], swiftSettings: fast),
+    // TLS between Transport and the application protocols: OpenSSL driven through memory BIOs,
+    // so the reactor still does every recv and send.
+    .target(name: "TLS", dependencies: ["Transport", "COpenSSL"], swiftSettings: fast),
     // What the servers share: the jail over the served folder, atomic uploads, log writing.
     .target(name: "ServerCore", dependencies: ["Transport", "CTransport"], swiftSettings: fast),
     // libxcrypt, for the users file's password hashes (libcrypt-dev).
@@ -44,7 +49,7 @@ let package = Package(
     .executableTarget(
       name: "barenet",
       dependencies: [
-        "Transport", "ServerCore", "HTTP", "FTP", "DNS",
+        "Transport", "ServerCore", "HTTP", "FTP", "DNS", "TLS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

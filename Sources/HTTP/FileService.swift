@@ -17,6 +17,8 @@ public struct FileServerOptions: Sendable {
   public var uploads = UploadOptions()
   /// WebDAV's locks, one table shared by every event loop serving these options.
   public var locks = LockTable()
+  /// HTTPS-related behaviour: HSTS on a TLS listener, a redirect on a plain one.
+  public var security = TransportSecurity()
 
   public init(root: String) {
     self.root = root

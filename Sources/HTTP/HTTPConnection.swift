@@ -146,6 +146,9 @@ public struct HTTPConnection {
   /// service answers. Methods this server knows but does not serve get 405 with Allow; methods
   /// it does not know, 501.
   func route(_ request: Request) -> Route {
+    if let port = service.options.security.redirectToPort {
+      return .answer(service.options.security.redirect(request, toPort: port))
+    }
     if let refusal = auth?.refusal(for: request) { return .answer(refusal) }
     if auth == nil && request.authorization != nil {
       // Without --auth, credentials mean nothing here: a lock must not become one account's.

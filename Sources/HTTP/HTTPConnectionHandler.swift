@@ -76,7 +76,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
   private func send(_ answer: HTTPAnswer, on connection: TCPConnection) {
     let response = answer.response
     let request = answer.request
-    connection.write(response.serializedHead(date: dates.httpDate, connection: answer.connectionField))
+    connection.write(
+      response.serializedHead(
+        date: dates.httpDate, connection: answer.connectionField,
+        fixedFields: machine.service.options.security.fixedFields))
     if answer.withBody {
       for part in response.body {
         switch part {

@@ -14,6 +14,8 @@ public struct HTTPServerConfiguration: Sendable {
   public var log: LogSink? = .standardOutput
   /// Where `--trace` lines go; nil for no tracing.
   public var trace: LogSink?
+  /// For an HTTPS listener: the TLS session of each new connection.
+  public var secureChannel: (@Sendable (TCPConnection) -> SecureChannel?)?
 
   public init(files: FileServerOptions) {
     self.files = files
@@ -42,6 +44,7 @@ public final class HTTPServer {
         service: service, log: log, dates: dates, timeouts: timeouts, auth: authCache, scratch: scratch)
     }
     tcp.peerLimit = configuration.perClient
+    tcp.secureChannel = configuration.secureChannel
     tcp.readAtOnce = true
     tcp.refusal = {
       let response = Response.error(.serviceUnavailable, [("Retry-After", "5")])

@@ -67,10 +67,11 @@ public struct Response {
   /// - Parameters:
   ///   - date: the current IMF-fixdate.
   ///   - connection: the Connection value to send, if any ("close", "keep-alive").
-  public func serializedHead(date: String, connection: String?) -> [UInt8] {
+  public func serializedHead(date: String, connection: String?, fixedFields: String? = nil) -> [UInt8] {
     let length: Int? =
       status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited ? contentLength : nil
     var size = 48 + status.reason.utf8.count + date.utf8.count + (connection.map { $0.utf8.count + 14 } ?? 0)
+      + (fixedFields?.utf8.count ?? 0)
     if let preparedFields {
       size += preparedFields.count
     } else {
@@ -86,6 +87,7 @@ public struct Response {
       out.add("\r\nDate: ")
       out.add(date)
       out.add("\r\nServer: barenet\r\n")
+      if let fixedFields { out.add(fixedFields) }
       if let preparedFields {
         out.add(preparedFields)
       } else {

@@ -17,6 +17,7 @@ public struct Status: Equatable, Sendable, CustomStringConvertible {
   public static let multistatus = Status(207, "Multi-Status")
   public static let partialContent = Status(206, "Partial Content")
   public static let movedPermanently = Status(301, "Moved Permanently")
+  public static let permanentRedirect = Status(308, "Permanent Redirect")
   public static let seeOther = Status(303, "See Other")
   public static let notModified = Status(304, "Not Modified")
   public static let badRequest = Status(400, "Bad Request")

@@ -45,7 +45,7 @@ public struct InputBuffer {
 
   /// Lets `body` write up to the free space at the end, growing to at least `minimumSpace`.
   /// `body` returns how many bytes it wrote, or a negative value for none.
-  mutating func append(minimumSpace: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+  public mutating func append(minimumSpace: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
     if storage.count - end < minimumSpace {
       if start > 0 {
         storage.withUnsafeMutableBytes { raw in

@@ -39,10 +39,15 @@ public final class TCPConnection: ReadinessHandler {
   public let openedAt: Int64
   /// Where `--trace` lines for this connection go, if tracing.
   public var trace: ConnectionTrace?
+  /// TLS between the socket and the application, when this is a secure connection: set before
+  /// the connection starts (see `TCPConnection+Secure`).
+  public var secure: SecureChannel?
+  /// Our close_notify is queued (a secure connection closing calmly).
+  var closeNotified = false
   /// With output queued, the connection is cut after this long without any of it being taken
   /// by the peer (a client that stopped reading).
   public var writeStallMilliseconds: Int64 = 60_000
-  private var lastWriteProgress: Int64 = 0
+  var lastWriteProgress: Int64 = 0
 
   /// What is still to be sent.
   var output = OutputQueue()
@@ -146,6 +151,10 @@ public final class TCPConnection: ReadinessHandler {
   /// Sends what is queued now, as far as the kernel takes it; the rest waits for writability.
   public func flush() {
     guard case .open = state else { return }
+    if let secure {
+      flushSecure(secure)
+      return
+    }
     sending: while true {
       let sent: Int
       switch output.front {
@@ -244,9 +253,14 @@ public final class TCPConnection: ReadinessHandler {
   }
 
   private func advance(by n: Int) {
+    noteProgress(n)
+    output.advance(by: n)
+  }
+
+  /// `n` bytes reached the socket: the write-stall clock restarts.
+  func noteProgress(_ n: Int) {
     lastWriteProgress = reactor.now
     bytesSent += n
-    output.advance(by: n)
   }
 
   // MARK: Closing
@@ -258,10 +272,14 @@ public final class TCPConnection: ReadinessHandler {
   public func closeAfterWrites() {
     guard isOpen else { return }
     closeWhenDrained = true
-    if output.isEmpty { beginLinger() }
+    if secure != nil {
+      flush()  // sends what is sealed, then our close_notify, then lingers
+    } else if output.isEmpty {
+      beginLinger()
+    }
   }
 
-  private func beginLinger() {
+  func beginLinger() {
     guard case .open = state else { return }
     if reachedEOF {
       close()
@@ -311,7 +329,13 @@ public final class TCPConnection: ReadinessHandler {
     case .lingering: wanted = .readable
     case .open:
       if !readingPaused && !reachedEOF && input.count < Self.inputLimit { wanted.insert(.readable) }
-      if !output.isEmpty { wanted.insert(.writable) }
+      if let secure {
+        // Plaintext can be sealed only once the handshake is done; until then only the
+        // handshake's own ciphertext waits for the socket.
+        if secure.pendingCount > 0 || (!output.isEmpty && secure.isEstablished) { wanted.insert(.writable) }
+      } else if !output.isEmpty {
+        wanted.insert(.writable)
+      }
     }
     if !inSet {
       guard !wanted.isEmpty else { return }
@@ -348,7 +372,7 @@ public final class TCPConnection: ReadinessHandler {
     case .open:
       break
     }
-    if writable && !output.isEmpty {
+    if writable && (!output.isEmpty || (secure?.pendingCount ?? 0) > 0) {
       flush()
       if isClosed { return }
       if output.isEmpty {
@@ -357,7 +381,7 @@ public final class TCPConnection: ReadinessHandler {
       }
     }
     if readable && !readingPaused && !reachedEOF {
-      let open = receive()
+      let open = secure.map(receiveSecure) ?? receive()
       if isClosed { return }
       if !input.isEmpty || !open {
         delegate?.connectionDidReceive(self)
@@ -383,6 +407,11 @@ public final class TCPConnection: ReadinessHandler {
         readSize = 4096
       }
       if queuedBytes > 0 && now - lastWriteProgress >= writeStallMilliseconds {
+        abort()
+        return
+      }
+      if let secure, !secure.isEstablished, now - openedAt >= secure.handshakeTimeout {
+        trace?.event("tls", "the handshake took longer than \(secure.handshakeTimeout) ms: closing")
         abort()
         return
       }

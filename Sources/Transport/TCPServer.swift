@@ -34,6 +34,9 @@ public final class TCPServer: ReadinessHandler {
   /// What a client over `peerLimit` is told before its connection is closed (the protocol's
   /// "too many connections" message: an HTTP 503 response, an FTP 421 reply).
   public var refusal: () -> [UInt8] = { [] }
+  /// For a TLS listener: the secure channel each accepted connection speaks through (set before
+  /// anything is read or written, so even a refusal goes out encrypted).
+  public var secureChannel: ((TCPConnection) -> SecureChannel?)?
   /// Whether a new connection is read at once, before waiting for epoll to say it is readable:
   /// for protocols in which the client speaks first (HTTP) its request has usually arrived
   /// with the handshake, and a short connection is then served without ever joining the set.
@@ -87,6 +90,13 @@ public final class TCPServer: ReadinessHandler {
           let trace = ConnectionTrace(label: "#\(number)", write: tracer)
           trace.event("tcp", "accept: \(peer) → \(connection.local) (a new socket, fd \(socket.descriptor))")
           connection.trace = trace
+        }
+        if let secureChannel {
+          guard let channel = secureChannel(connection) else {
+            connection.abort()
+            continue
+          }
+          connection.secure = channel
         }
         let admitted = peerLimit?.admit(peer) ?? true
         let inner = admitted ? makeDelegate(connection) : RefusingDelegate(message: refusal())

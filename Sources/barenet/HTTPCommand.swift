@@ -11,7 +11,9 @@ struct HTTPCommand: ParsableCommand {
     discussion: """
       Serves the files under DIR with GET and HEAD: keep-alive and pipelining, ranges, \
       conditional requests (ETag, Last-Modified), gzip for text, folder listings. Nothing \
-      outside DIR is ever served, not through '..', encoded slashes or symlinks.
+      outside DIR is ever served, not through '..', encoded slashes or symlinks. With \
+      --tls-cert and --tls-key (PEM; reloaded on SIGHUP), or --tls-self-signed, it speaks \
+      HTTPS instead (TLS 1.2 and 1.3).
       """
   )
 
@@ -26,11 +28,13 @@ struct HTTPCommand: ParsableCommand {
 
   @OptionGroup var http: HTTPOptions
 
+  @OptionGroup var tls: TLSOptions
+
   @OptionGroup var privileges: PrivilegeOptions
 
   func run() throws {
     try runServers(user: privileges.user) { launch in
-      try launch.http(dir: dir, port: port, bind: bind, options: http)
+      try launch.http(dir: dir, port: port, bind: bind, options: http, tls: tls)
     }
   }
 }
@@ -51,18 +55,38 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "TCP port for FTP.")
   var ftpPort: Int = 2121
 
+  @Option(help: "TCP port for HTTPS beside HTTP (needs --tls-cert and --tls-key, or --tls-self-signed).")
+  var httpsPort: Int?
+
+  @Flag(help: "Answer plain HTTP with a 308 redirect to the HTTPS port.")
+  var redirectHttps = false
+
   @Option(help: ArgumentHelp("Address to listen on; '::' takes IPv4 and IPv6.", valueName: "ADDR"))
   var bind = "127.0.0.1"
 
   @OptionGroup var http: HTTPOptions
 
+  @OptionGroup var tls: TLSOptions
+
   @OptionGroup var ftp: FTPOptions
 
   @OptionGroup var privileges: PrivilegeOptions
 
+  func validate() throws {
+    if httpsPort != nil && !tls.enabled {
+      throw ValidationError("--https-port needs --tls-cert and --tls-key, or --tls-self-signed")
+    }
+    if tls.enabled && httpsPort == nil { throw ValidationError("TLS options need --https-port N") }
+    if redirectHttps && httpsPort == nil { throw ValidationError("--redirect-https needs --https-port N") }
+  }
+
   func run() throws {
     try runServers(user: privileges.user) { launch in
-      try launch.http(dir: dir, port: httpPort, bind: bind, options: http)
+      var plain = http
+      if httpsPort != nil { plain.qr = false }  // the code shows the https URL
+      try launch.http(
+        dir: dir, port: httpPort, bind: bind, options: plain, redirectToPort: redirectHttps ? httpsPort : nil)
+      if let httpsPort { try launch.http(dir: dir, port: httpsPort, bind: bind, options: http, tls: tls) }
       let log = try http.configuration(root: dir).log
       try launch.ftp(
         dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log, trace: http.trace)

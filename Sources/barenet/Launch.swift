@@ -3,6 +3,7 @@ import DNS
 import FTP
 import HTTP
 import ServerCore
+import TLS
 import Transport
 
 #if canImport(Glibc)
@@ -26,22 +27,47 @@ struct Launch {
   private(set) var banners: [String] = []
   /// Whether some server may create files (an FTP account with write permission).
   private(set) var writesFiles = false
+  /// What SIGHUP does: read the certificate files again (each returns a line for the log).
+  private(set) var reloads: [@Sendable () -> String] = []
 
-  /// Adds the HTTP file server.
-  mutating func http(dir: String, port: Int, bind: String, options: HTTPOptions) throws {
+  /// Adds the HTTP file server; with `tls` enabled it speaks HTTPS. `redirectToPort` turns a
+  /// plain listener into a 308 to HTTPS on that port (`--redirect-https`).
+  mutating func http(
+    dir: String, port: Int, bind: String, options: HTTPOptions, tls: TLSOptions? = nil, redirectToPort: Int? = nil
+  ) throws {
     let root = try checkedFolder(dir)
-    let configuration = try options.configuration(root: root)
+    var configuration = try options.configuration(root: root)
+    configuration.files.security.redirectToPort = redirectToPort
     if let count = options.threads { threads = count }
-    let listeners = try listen(bind: bind, port: port, count: threads, what: "HTTP")
-    let addresses = urls(listeners[0].address, scheme: "http")
-    banners.append("barenet: serving \(root) over HTTP at " + addresses.joined(separator: "  "))
-    if options.qr { banners.append(Self.qrBanner(for: addresses)) }
-    banners.append(configuration.files.exposure(auth: configuration.auth))
-    if configuration.auth != nil, let warning = HTTPAuth.clearTextWarning(listeningOn: listeners[0].address) {
+    let secure = tls?.enabled == true
+    let listeners = try listen(bind: bind, port: port, count: threads, what: secure ? "HTTPS" : "HTTP")
+    let addresses = urls(listeners[0].address, scheme: secure ? "https" : "http")
+    banners.append("barenet: serving \(root) over \(secure ? "HTTPS" : "HTTP") at " + addresses.joined(separator: "  "))
+    if let redirectToPort { banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)") }
+    if let tls, let (context, notes) = try tls.context(for: listeners[0].address) {
+      configuration.secure(with: context, hsts: tls.hsts)
+      banners += notes
+      if case .files = context.source {
+        reloads.append {
+          do {
+            try context.reload()
+            return "barenet: reloaded the TLS certificate, fingerprint \(context.certificateFingerprint ?? "unknown")"
+          } catch {
+            return "barenet: could not reload the TLS certificate, the old one stays: \(error)"
+          }
+        }
+      }
+    }
+    if options.qr && redirectToPort == nil { banners.append(Self.qrBanner(for: addresses)) }
+    if redirectToPort == nil { banners.append(configuration.files.exposure(auth: configuration.auth)) }
+    if configuration.auth != nil, !secure, redirectToPort == nil,
+      let warning = HTTPAuth.clearTextWarning(listeningOn: listeners[0].address)
+    {
       banners.append(warning)
     }
+    let ready = configuration
     setups.append { reactor, index in
-      try HTTPServer(listener: listeners[index], reactor: reactor, configuration: configuration).stopping
+      try HTTPServer(listener: listeners[index], reactor: reactor, configuration: ready).stopping
     }
   }
 
@@ -175,6 +201,8 @@ func runServers(user: String?, _ configure: (inout Launch) throws -> Void) throw
   sigemptyset(&stopSignals)
   sigaddset(&stopSignals, SIGINT)
   sigaddset(&stopSignals, SIGTERM)
+  // SIGHUP reloads certificates; without a certificate file it is left alone (it stops us).
+  if !launch.reloads.isEmpty { sigaddset(&stopSignals, SIGHUP) }
   pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
   let setups = launch.setups
@@ -194,7 +222,11 @@ func runServers(user: String?, _ configure: (inout Launch) throws -> Void) throw
   }
   for banner in launch.banners { printError(banner) }
   var received: Int32 = 0
-  sigwait(&stopSignals, &received)
+  while true {
+    sigwait(&stopSignals, &received)
+    guard received == SIGHUP else { break }
+    for reload in launch.reloads { printError(reload()) }
+  }
   printError("barenet: stopping (signal \(received))")
   group.stop()
   group.wait()

@@ -1,0 +1,168 @@
+import COpenSSL
+import Transport
+
+/// One TLS connection, driven sans-I/O through two memory BIOs: ciphertext the socket received
+/// goes into `incoming`, OpenSSL's records come out of `outgoing`, and the connection (not
+/// OpenSSL) does every `recv` and `send`.
+///
+/// Memory BIOs rather than `SSL_set_fd`: the reactor keeps the socket (readiness, backpressure,
+/// calm close, traces work as for plain TCP), and unit tests drive a handshake with no socket.
+/// The price is one copy of the ciphertext each way, small beside the cipher itself.
+public final class TLSSession: SecureChannel {
+  let ssl: OpaquePointer
+  /// Ciphertext from the peer, for OpenSSL to read (owned by `ssl`).
+  private let incoming: OpaquePointer
+  /// Records OpenSSL wrote, for the socket (owned by `ssl`).
+  private let outgoing: OpaquePointer
+  /// Ciphertext taken from `outgoing` and not yet sent, and how much of it was.
+  private var pending: [UInt8] = []
+  private var pendingSent = 0
+  public let handshakeTimeout: Int64
+  public private(set) var isEstablished = false
+  /// Called once when the handshake completes, with its description (for `--trace`).
+  public var onEstablished: ((TLSHandshake) -> Void)?
+
+  init(ssl: OpaquePointer, handshakeTimeout: Int64) {
+    self.ssl = ssl
+    incoming = BIO_new(BIO_s_mem())
+    outgoing = BIO_new(BIO_s_mem())
+    barenet_bio_set_eof_retry(incoming)
+    barenet_bio_set_eof_retry(outgoing)
+    SSL_set_bio(ssl, incoming, outgoing)
+    SSL_set_accept_state(ssl)
+    self.handshakeTimeout = handshakeTimeout
+  }
+
+  deinit {
+    SSL_free(ssl)  // frees both BIOs too
+  }
+
+  // MARK: SecureChannel
+
+  public func open(_ ciphertext: UnsafeRawBufferPointer, into plaintext: inout InputBuffer) throws(SecureChannelError)
+    -> Bool
+  {
+    if ciphertext.count > 0 {
+      guard BIO_write(incoming, ciphertext.baseAddress, Int32(ciphertext.count)) == ciphertext.count else {
+        throw SecureChannelError("could not buffer \(ciphertext.count) bytes of ciphertext")
+      }
+    }
+    if !isEstablished {
+      let result = SSL_do_handshake(ssl)
+      if result != 1 {
+        try check(result, during: "handshake")
+        takeOutgoing()
+        return true
+      }
+      established()
+    }
+    while true {
+      var read = 0
+      _ = plaintext.append(minimumSpace: 16 * 1024) { space in
+        read = Int(SSL_read(ssl, space.baseAddress, Int32(space.count)))
+        return read
+      }
+      if read > 0 { continue }
+      let error = SSL_get_error(ssl, Int32(read))
+      takeOutgoing()  // a read may have produced a reply (a key update, new tickets)
+      switch error {
+      case SSL_ERROR_WANT_READ: return true
+      case SSL_ERROR_ZERO_RETURN: return false  // the peer's close_notify
+      default: try check(Int32(read), during: "read")
+      }
+      return true
+    }
+  }
+
+  public func seal(_ plaintext: UnsafeRawBufferPointer) throws(SecureChannelError) -> Int {
+    guard isEstablished, plaintext.count > 0 else { return 0 }
+    let written = SSL_write(ssl, plaintext.baseAddress, Int32(plaintext.count))
+    takeOutgoing()
+    if written <= 0 { try check(written, during: "write") }
+    return max(0, Int(written))
+  }
+
+  public var pendingCount: Int { pending.count - pendingSent }
+
+  public func sendPending(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
+    guard pendingCount > 0 else { return 0 }
+    let sent = pending.withUnsafeBytes { raw in send(UnsafeRawBufferPointer(rebasing: raw[pendingSent...])) }
+    guard sent > 0 else { return sent }
+    pendingSent += sent
+    if pendingSent == pending.count {
+      pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
+      pendingSent = 0
+    }
+    return sent
+  }
+
+  public func close() {
+    SSL_shutdown(ssl)
+    takeOutgoing()
+  }
+
+  // MARK: Inside
+
+  /// Moves OpenSSL's records from the memory BIO to `pending`.
+  private func takeOutgoing() {
+    let waiting = Int(barenet_bio_pending(outgoing))
+    guard waiting > 0 else { return }
+    if pendingSent > 0 {
+      pending.removeFirst(pendingSent)
+      pendingSent = 0
+    }
+    let start = pending.count
+    pending.append(contentsOf: repeatElement(0, count: waiting))
+    let read = pending.withUnsafeMutableBytes { raw in BIO_read(outgoing, raw.baseAddress! + start, Int32(waiting)) }
+    if read < waiting { pending.removeLast(waiting - max(0, Int(read))) }
+  }
+
+  /// Turns an OpenSSL failure into an error with its reason; "want read" is not a failure.
+  private func check(_ result: Int32, during step: String) throws(SecureChannelError) {
+    let error = SSL_get_error(ssl, result)
+    if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
+    takeOutgoing()  // the alert OpenSSL queued, so the peer learns why
+    var reasons: [String] = []
+    while case let code = ERR_get_error(), code != 0 {
+      reasons.append(openSSLReason(code))
+    }
+    ERR_clear_error()
+    throw SecureChannelError("TLS \(step) failed: " + (reasons.first ?? "error \(error)"))
+  }
+
+  private func established() {
+    isEstablished = true
+    onEstablished?(TLSHandshake(ssl: ssl))
+  }
+}
+
+/// What a completed handshake agreed, for `--trace` and the logs.
+public struct TLSHandshake: Sendable, CustomStringConvertible {
+  public let version: String
+  public let cipher: String
+  public let group: String?
+  public let alpn: String?
+  public let serverName: String?
+  public let resumed: Bool
+
+  init(ssl: OpaquePointer) {
+    version = String(cString: SSL_get_version(ssl))
+    cipher = String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)))
+    group = barenet_ssl_group_name(ssl).map { String(cString: $0) }
+    var protocolName: UnsafePointer<UInt8>?
+    var length: UInt32 = 0
+    SSL_get0_alpn_selected(ssl, &protocolName, &length)
+    alpn = protocolName.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(length)), as: UTF8.self) }
+    serverName = barenet_ssl_servername(ssl).map { String(cString: $0) }
+    resumed = SSL_session_reused(ssl) == 1
+  }
+
+  public var description: String {
+    var parts = ["\(version) \(cipher)"]
+    if let group { parts.append("group \(group)") }
+    parts.append("ALPN \(alpn ?? "none")")
+    parts.append("SNI \(serverName ?? "none")")
+    parts.append(resumed ? "resumed" : "full handshake")
+    return parts.joined(separator: ", ")
+  }
+}

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The connection when a `SecureChannel` (TLS) sits between the socket and the application:
+/// `recv` brings ciphertext that the channel opens into `input`; the output queue's plaintext —
+/// byte runs, and file ranges read with `pread` in place of `sendfile` — is sealed into records
+/// and sent with `send`.
+extension TCPConnection {
+  /// The most plaintext sealed at once: four full TLS records, so a file goes out in large
+  /// records while the ciphertext held for the socket stays small.
+  static let sealChunk = 64 * 1024
+
+  /// `recv()` of ciphertext, opened by the channel into `input`. Returns false when the
+  /// connection closed, reached EOF or the peer closed its TLS side.
+  func receiveSecure(_ channel: SecureChannel) -> Bool {
+    let descriptor = socket.descriptor
+    var received = 0
+    var failure: SocketError?
+    var peerOpen = true
+    var refused: SecureChannelError?
+    withUnsafeTemporaryAllocation(byteCount: 16 * 1024 + 64, alignment: 16) { buffer in
+      switch Result(catching: { () throws(SocketError) in
+        try systemCall("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
+      }) {
+      case .failure(let error): failure = error
+      case .success(let n):
+        received = n
+        guard n > 0 else { return }
+        do throws(SecureChannelError) {
+          peerOpen = try channel.open(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), into: &input)
+        } catch {
+          refused = error
+        }
+      }
+    }
+    if let failure {
+      if failure.wouldBlock { return true }
+      trace?.event("tcp", "\(failure)")
+      abort()
+      return false
+    }
+    if let refused {
+      trace?.event("tls", "closing: \(refused)")
+      flushPendingCiphertext(channel)  // the alert that says why, if the socket takes it
+      abort()
+      return false
+    }
+    if received == 0 || !peerOpen {
+      reachedEOF = true
+      trace?.event("tcp", received == 0 ? "recv 0: the peer shut down its sending side (EOF)" : "recv \(received) bytes")
+      return false
+    }
+    bytesReceived += received
+    lastInputAt = reactor.now
+    trace?.event("tcp", "recv \(received) bytes")
+    return true
+  }
+
+  /// Sends the channel's ciphertext, then seals queued plaintext and sends that, until the queue
+  /// is empty or the socket is full. Returns false after closing on error.
+  func flushSecure(_ channel: SecureChannel) {
+    while true {
+      guard flushPendingCiphertext(channel) else { return }
+      if channel.pendingCount > 0 { break }  // the socket is full: wait for writability
+      if output.isEmpty {
+        if closeWhenDrained && !closeNotified {
+          closeNotified = true
+          channel.close()
+          continue
+        }
+        if closeWhenDrained {
+          beginLinger()
+          return
+        }
+        break
+      }
+      guard channel.isEstablished else { break }
+      guard let taken = sealFront(channel) else { return }
+      if taken == 0 { break }
+    }
+    updateInterest()
+  }
+
+  /// Seals the plaintext at the front of the queue. Returns the bytes taken, nil after closing.
+  private func sealFront(_ channel: SecureChannel) -> Int? {
+    var taken = 0
+    var failure: String?
+    switch output.front {
+    case .empty:
+      return 0
+    case .source(let source):
+      do { output.expandFront(with: try source.nextPieces()) } catch { failure = "output source failed: \(error)" }
+    case .bytes:
+      output.withGatheredBytes { vectors in
+        for vector in vectors where taken < Self.sealChunk {
+          let piece = UnsafeRawBufferPointer(start: vector.iov_base, count: min(vector.iov_len, Self.sealChunk - taken))
+          do {
+            let n = try channel.seal(piece)
+            taken += n
+            if n < piece.count { break }
+          } catch {
+            failure = "\(error)"
+            break
+          }
+        }
+      }
+    case .file(let file, let offset, let length):
+      withUnsafeTemporaryAllocation(byteCount: min(length, Self.sealChunk), alignment: 16) { buffer in
+        let n = pread(file.descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+        guard n > 0 else {
+          // The file shrank under us (or cannot be read): cut the connection, never a wrong body.
+          failure = n == 0 ? "the file shrank while being sent" : "pread failed: errno \(errno)"
+          return
+        }
+        do { taken = try channel.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) } catch {
+          failure = "\(error)"
+        }
+      }
+    }
+    if let failure {
+      trace?.event("tls", failure)
+      abort()
+      return nil
+    }
+    if taken > 0 {
+      trace?.event("tls", "sealed \(taken) bytes of plaintext")
+      output.advance(by: taken)
+    }
+    return taken
+  }
+
+  /// `send()` of the channel's waiting ciphertext. False after closing on error.
+  @discardableResult
+  func flushPendingCiphertext(_ channel: SecureChannel) -> Bool {
+    let descriptor = socket.descriptor
+    var failure: SocketError?
+    while channel.pendingCount > 0 {
+      let sent = channel.sendPending { bytes in
+        do throws(SocketError) {
+          return try systemCall("send") { send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+        } catch {
+          if !error.wouldBlock { failure = error }
+          return error.wouldBlock ? 0 : -1
+        }
+      }
+      if let failure {
+        trace?.event("tcp", "send failed: \(failure)")
+        abort()
+        return false
+      }
+      if sent == 0 { return true }
+      trace?.event("tcp", "send \(sent) bytes (TLS records)")
+      noteProgress(sent)
+    }
+    return true
+  }
+}

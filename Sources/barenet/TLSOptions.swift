@@ -1,0 +1,90 @@
+import ArgumentParser
+import HTTP
+import TLS
+import Transport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The certificate options of a TLS listener, shared by `http` and `serve`.
+struct TLSOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("The certificate in PEM, its chain after it (HTTPS).", valueName: "FILE"))
+  var tlsCert: String?
+
+  @Option(help: ArgumentHelp("The certificate's private key in PEM.", valueName: "FILE"))
+  var tlsKey: String?
+
+  @Flag(help: "Make an ECDSA P-256 certificate at start for the names and addresses served (and localhost).")
+  var tlsSelfSigned = false
+
+  @Flag(help: "Send Strict-Transport-Security over HTTPS (one year).")
+  var hsts = false
+
+  var enabled: Bool { tlsCert != nil || tlsKey != nil || tlsSelfSigned }
+
+  func validate() throws {
+    if tlsSelfSigned && (tlsCert != nil || tlsKey != nil) {
+      throw ValidationError("--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key")
+    }
+    if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+    if hsts && !enabled { throw ValidationError("--hsts needs TLS (--tls-cert and --tls-key, or --tls-self-signed)") }
+  }
+
+  /// The TLS context for a listener on `address`, and lines to print at start (the fingerprint,
+  /// warnings); nil when TLS is off.
+  func context(for address: SocketAddress) throws -> (TLSContext, [String])? {
+    guard enabled else { return nil }
+    var notes: [String] = []
+    let source: CertificateSource
+    if let tlsCert, let tlsKey {
+      if TLSContext.keyIsExposed(tlsKey) {
+        notes.append("barenet: warning: the key file '\(tlsKey)' can be read by other users (chmod 600 it)")
+      }
+      source = .files(certificate: tlsCert, key: tlsKey)
+    } else {
+      let certificate = try SelfSignedCertificate(names: Self.names(), addresses: Self.addresses(for: address))
+      notes.append(
+        "barenet: self-signed certificate for " + (certificate.names + certificate.addresses).joined(separator: ", "))
+      source = .selfSigned(certificate)
+    }
+    let context: TLSContext
+    do { context = try TLSContext(source: source) } catch { throw CLIError("\(error)") }
+    notes.append("barenet: TLS certificate SHA-256 fingerprint \(context.certificateFingerprint ?? "unknown")")
+    return (context, notes)
+  }
+
+  /// localhost and this machine's name.
+  static func names() -> [String] {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, buffer.count)
+    let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return ["localhost"] + (host.isEmpty || host == "localhost" ? [] : [host])
+  }
+
+  /// The address listened on (every interface's for a wildcard), and loopback's.
+  static func addresses(for address: SocketAddress) -> [String] {
+    var list = address.isWildcard ? SocketAddress.interfaceAddresses().map(\.address.host) : [address.host]
+    list += ["127.0.0.1", "::1"]
+    var seen: Set<String> = []
+    return list.filter { !$0.hasPrefix("fe80") && seen.insert($0).inserted }
+  }
+}
+
+extension HTTPServerConfiguration {
+  /// Makes this an HTTPS listener's configuration: each connection gets a session of `context`,
+  /// whose handshake is traced with `--trace`.
+  mutating func secure(with context: TLSContext, hsts: Bool) {
+    files.security.strictTransportSecurity = hsts
+    secureChannel = { connection in
+      guard let session = context.makeSession() else { return nil }
+      if let trace = connection.trace {
+        let started = connection.reactor.now
+        session.onEstablished = { [unowned connection] handshake in
+          trace.event("tls", "handshake done in \(connection.reactor.now - started) ms: \(handshake)")
+        }
+      }
+      return session
+    }
+  }
+}
