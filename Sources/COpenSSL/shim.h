@@ -43,6 +43,8 @@ static inline const char *barenet_ssl_group_name(SSL *ssl) {
   return name ? name : OBJ_nid2sn(nid);
 }
 
+static inline long barenet_ssl_set_msg_callback_arg(SSL *ssl, void *arg) { return SSL_set_msg_callback_arg(ssl, arg); }
+
 static inline long barenet_bio_pending(BIO *bio) { return BIO_ctrl_pending(bio); }
 
 static inline long barenet_bio_set_eof_retry(BIO *bio) {

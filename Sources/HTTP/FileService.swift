@@ -195,7 +195,8 @@ public final class FileService {
       type = "text/plain; charset=utf-8"
     }
     var response = Response(status: .ok, headers: [("Content-Type", type)])
-    if ContentCoding.acceptsGzip(request.acceptEncoding), let gz = ContentCoding.gzip(page) {
+    if options.security.compression, ContentCoding.acceptsGzip(request.acceptEncoding), let gz = ContentCoding.gzip(page)
+    {
       response.headers += [("Content-Encoding", "gzip")]
       response.body = [.bytes(gz)]
     } else {
@@ -294,7 +295,9 @@ public final class FileService {
     var response = Response(status: .ok, headers: [("Content-Type", type)])
 
     // Pick the representation first: its validators decide the conditionals.
-    let wantsGzip = compressible && request.range == nil && ContentCoding.acceptsGzip(request.acceptEncoding)
+    let wantsGzip =
+      compressible && options.security.compression && request.range == nil
+      && ContentCoding.acceptsGzip(request.acceptEncoding)
     var encoded: (body: BodyPart, validators: Validators)?
     if wantsGzip {
       encoded = precompressed(path, original: info) ?? compressedOnTheFly(file, path: path, info: info)

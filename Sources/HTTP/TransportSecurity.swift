@@ -6,6 +6,11 @@ public struct TransportSecurity: Sendable {
   /// Whether responses carry Strict-Transport-Security (only ever set on a TLS listener: a
   /// browser ignores it over plain HTTP, RFC 6797 §8.1).
   public var strictTransportSecurity = false
+  /// Whether responses may be gzipped. Off on a TLS listener: compression under encryption
+  /// lets an attacker who can inject text into a page learn secrets from the sizes of the
+  /// records (BREACH); a file server cannot know which pages hold a secret. `--tls-gzip`
+  /// turns it back on.
+  public var compression = true
 
   public init() {}
 

@@ -1,7 +1,7 @@
 import COpenSSL
 
 /// An ephemeral ECDSA P-256 certificate made at start (`--tls-self-signed`), for every name and
-/// address the server listens on, valid 30 days. Its SHA-256 fingerprint is printed so a user
+/// address the server listens on, valid a year (it is made again at each start). Its SHA-256 fingerprint is printed so a user
 /// can check, out of band, that the certificate their browser shows is this one.
 public final class SelfSignedCertificate: @unchecked Sendable {
   /// The private key (EVP_PKEY) and certificate (X509), owned here.
@@ -26,7 +26,7 @@ public final class SelfSignedCertificate: @unchecked Sendable {
     let number = serial.reduce(0) { $0 << 8 | Int($1) }
     guard X509_set_version(certificate, 2) == 1, ASN1_INTEGER_set(X509_get_serialNumber(certificate), number) == 1,
       X509_gmtime_adj(X509_getm_notBefore(certificate), -3600) != nil,
-      X509_gmtime_adj(X509_getm_notAfter(certificate), 30 * 86400) != nil,
+      X509_gmtime_adj(X509_getm_notAfter(certificate), 365 * 86400) != nil,
       X509_set_pubkey(certificate, key) == 1
     else { throw .openSSL("cannot fill in the certificate") }
     let subject = X509_get_subject_name(certificate)

@@ -21,6 +21,14 @@ public final class TLSSession: SecureChannel {
   public private(set) var isEstablished = false
   /// Called once when the handshake completes, with its description (for `--trace`).
   public var onEstablished: ((TLSHandshake) -> Void)?
+  /// Called with a line for each record header read or written (for `--trace`); setting it
+  /// asks OpenSSL to report them.
+  public var onRecord: ((String) -> Void)? {
+    didSet {
+      SSL_set_msg_callback(ssl, onRecord == nil ? nil : recordCallback)
+      barenet_ssl_set_msg_callback_arg(ssl, onRecord == nil ? nil : Unmanaged.passUnretained(self).toOpaque())
+    }
+  }
 
   init(ssl: OpaquePointer, handshakeTimeout: Int64) {
     self.ssl = ssl
@@ -135,6 +143,19 @@ public final class TLSSession: SecureChannel {
     onEstablished?(TLSHandshake(ssl: ssl))
   }
 }
+
+/// OpenSSL's message callback: for each record header (content type 256, five bytes: type,
+/// version, length) a line "record in: handshake, 512 bytes".
+let recordCallback:
+  @convention(c) (Int32, Int32, Int32, UnsafeRawPointer?, Int, OpaquePointer?, UnsafeMutableRawPointer?) -> Void = {
+    writing, _, contentType, buffer, length, _, argument in
+    guard contentType == SSL3_RT_HEADER, length >= 5, let buffer, let argument else { return }
+    let header = buffer.assumingMemoryBound(to: UInt8.self)
+    let names: [UInt8: String] = [20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data"]
+    let size = Int(header[3]) << 8 | Int(header[4])
+    let session = Unmanaged<TLSSession>.fromOpaque(argument).takeUnretainedValue()
+    session.onRecord?("record \(writing == 1 ? "out" : "in"): \(names[header[0]] ?? "type \(header[0])"), \(size) bytes")
+  }
 
 /// What a completed handshake agreed, for `--trace` and the logs.
 public struct TLSHandshake: Sendable, CustomStringConvertible {

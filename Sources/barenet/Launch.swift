@@ -45,7 +45,7 @@ struct Launch {
     banners.append("barenet: serving \(root) over \(secure ? "HTTPS" : "HTTP") at " + addresses.joined(separator: "  "))
     if let redirectToPort { banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)") }
     if let tls, let (context, notes) = try tls.context(for: listeners[0].address) {
-      configuration.secure(with: context, hsts: tls.hsts)
+      configuration.secure(with: context, hsts: tls.hsts, gzip: tls.tlsGzip)
       banners += notes
       if case .files = context.source {
         reloads.append {

@@ -21,6 +21,9 @@ struct TLSOptions: ParsableArguments {
   @Flag(help: "Send Strict-Transport-Security over HTTPS (one year).")
   var hsts = false
 
+  @Flag(help: "Gzip text over HTTPS too (off by default: compression under TLS exposes secrets to BREACH).")
+  var tlsGzip = false
+
   var enabled: Bool { tlsCert != nil || tlsKey != nil || tlsSelfSigned }
 
   func validate() throws {
@@ -74,12 +77,14 @@ struct TLSOptions: ParsableArguments {
 extension HTTPServerConfiguration {
   /// Makes this an HTTPS listener's configuration: each connection gets a session of `context`,
   /// whose handshake is traced with `--trace`.
-  mutating func secure(with context: TLSContext, hsts: Bool) {
+  mutating func secure(with context: TLSContext, hsts: Bool, gzip: Bool) {
     files.security.strictTransportSecurity = hsts
+    files.security.compression = gzip
     secureChannel = { connection in
       guard let session = context.makeSession() else { return nil }
       if let trace = connection.trace {
         let started = connection.reactor.now
+        session.onRecord = { trace.event("tls", $0) }
         session.onEstablished = { [unowned connection] handshake in
           trace.event("tls", "handshake done in \(connection.reactor.now - started) ms: \(handshake)")
         }
