@@ -15,6 +15,7 @@ let package = Package(
     .executable(name: "udp-receiver", targets: ["udp-receiver"]),
     .executable(name: "udp-sender", targets: ["udp-sender"]),
     .executable(name: "calm-close", targets: ["calm-close"]),
+    .executable(name: "tls-client", targets: ["tls-client"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -58,6 +59,7 @@ let package = Package(
     .executableTarget(name: "udp-receiver", path: "Examples/udp-receiver"),
     .executableTarget(name: "udp-sender", path: "Examples/udp-sender"),
     .executableTarget(name: "calm-close", path: "Examples/calm-close"),
+    .executableTarget(name: "tls-client", dependencies: ["COpenSSL"], path: "Examples/tls-client"),
     // Fuzz targets (scripts/fuzz builds them with -sanitize=fuzzer; a plain build replays inputs).
     .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
     .executableTarget(name: "fuzz-http", dependencies: ["HTTP", "FuzzSupport"], path: "Fuzz/fuzz-http"),
@@ -73,6 +75,7 @@ let package = Package(
     .testTarget(name: "HTTPTests", dependencies: ["HTTP", "ServerCore", "Transport", "CZlib", "TestSupport"]),
     .testTarget(name: "FTPTests", dependencies: ["FTP", "ServerCore", "Transport", "TestSupport"]),
     .testTarget(name: "DNSTests", dependencies: ["DNS", "ServerCore", "Transport", "TestSupport"]),
+    .testTarget(name: "TLSTests", dependencies: ["TLS", "Transport", "COpenSSL"]),
     .testTarget(
       name: "InteropTests",
       dependencies: ["HTTP", "FTP", "DNS", "ServerCore", "Transport", "CZlib", "TestSupport", "barenet"]),

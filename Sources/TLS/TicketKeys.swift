@@ -11,7 +11,7 @@ import Synchronization
 /// A new key is made every `rotation`; the one before it still opens tickets (the client gets a
 /// fresh one), older ones are forgotten, so a stolen key exposes at most two periods of
 /// sessions. OpenSSL's own key would live as long as the context, unrotated.
-enum TicketKeys {
+struct TicketKeyRing {
   struct Key {
     var name: [UInt8]
     var aes: [UInt8]
@@ -21,31 +21,31 @@ enum TicketKeys {
 
   static let rotation: Int64 = 6 * 3600
   /// Newest first; at most two.
-  static let ring = Synchronization.Mutex<[Key]>([])
+  private(set) var keys: [Key] = []
+
+  /// The key for new tickets, made or rotated as needed.
+  mutating func current(now: Int64) -> Key {
+    if let newest = keys.first, now - newest.created < Self.rotation, now >= newest.created { return newest }
+    let key = Key(name: Self.random(16), aes: Self.random(32), hmac: Self.random(32), created: now)
+    keys = Array(([key] + keys).prefix(2))
+    return key
+  }
+
+  /// The key a ticket names, if it is still kept, and whether it is the newest.
+  func find(_ name: [UInt8]) -> (key: Key, newest: Bool)? {
+    keys.firstIndex { $0.name == name }.map { (keys[$0], $0 == 0) }
+  }
 
   static func random(_ count: Int) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     _ = RAND_bytes(&bytes, Int32(count))
     return bytes
   }
+}
 
-  /// The key for new tickets, made or rotated as needed.
-  static func current(now: Int64 = Int64(time(nil))) -> Key {
-    ring.withLock { keys in
-      if let newest = keys.first, now - newest.created < rotation { return newest }
-      let key = Key(name: random(16), aes: random(32), hmac: random(32), created: now)
-      keys = Array(([key] + keys).prefix(2))
-      return key
-    }
-  }
-
-  /// The key a ticket names, if it is still kept, and whether it is the newest.
-  static func find(_ name: UnsafePointer<UInt8>) -> (Key, newest: Bool)? {
-    let wanted = Array(UnsafeBufferPointer(start: name, count: 16))
-    return ring.withLock { keys in
-      keys.firstIndex { $0.name == wanted }.map { (keys[$0], $0 == 0) }
-    }
-  }
+/// The one ring every TLS context shares.
+enum TicketKeys {
+  static let shared = Synchronization.Mutex(TicketKeyRing())
 }
 
 /// OpenSSL's ticket callback: seal a new ticket with the current key (`encrypt` 1), or find the
@@ -57,12 +57,13 @@ let ticketKeyCallback:
   ) -> Int32 = { _, name, iv, cipher, mac, encrypt in
     guard let name, let iv else { return -1 }
     if encrypt == 1 {
-      let key = TicketKeys.current()
+      let key = TicketKeys.shared.withLock { $0.current(now: Int64(time(nil))) }
       name.update(from: key.name, count: 16)
       guard RAND_bytes(iv, 16) == 1 else { return -1 }
       return barenet_ticket_crypt(cipher, mac, key.aes, key.hmac, iv, 1)
     }
-    guard let (key, newest) = TicketKeys.find(name) else { return 0 }
+    let wanted = Array(UnsafeBufferPointer(start: name, count: 16))
+    guard let (key, newest) = TicketKeys.shared.withLock({ $0.find(wanted) }) else { return 0 }
     guard barenet_ticket_crypt(cipher, mac, key.aes, key.hmac, iv, 0) == 1 else { return -1 }
     return newest ? 1 : 2
   }

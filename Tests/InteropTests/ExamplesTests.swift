@@ -35,6 +35,21 @@ import Testing
     return (process, out, port)
   }
 
+  @Test func tlsClientFetchesOverHTTPSAndChecksTheName() throws {
+    let certificates = try TestCertificates()
+    let (certificate, key) = try certificates.server()
+    let port = try freeLoopbackPort()
+    let site = Fixture.packageRoot.appendingPathComponent("fixtures/site").path
+    let server = try BarenetProcess(
+      ["http", site, "--port", "\(port)", "--quiet", "--tls-cert", certificate, "--tls-key", key], port: port)
+    defer { server.stop() }
+    let client = try binary("tls-client")
+    let r = try Command.run(client, ["127.0.0.1", "\(port)", "localhost", certificates.caCertificate, "/hello.txt"])
+    #expect(r.out.hasPrefix("; TLSv1.3") && r.out.contains("HTTP/1.1 200 OK") && r.out.contains("Hello, world!"), "\(r.out)")
+    let wrongName = try Command.run(client, ["127.0.0.1", "\(port)", "other.example", certificates.caCertificate])
+    #expect(wrongName.status != 0 && wrongName.out.contains("certificate verify failed"), "\(wrongName.out)")
+  }
+
   @Test func tcpEchoServerAndClient() throws {
     let (server, _, port) = try start("tcp-server", ["--port", "0"])
     // SIGKILL: children of the test runner inherit its blocked SIGTERM, and the echo server
