@@ -55,16 +55,9 @@ static inline long barenet_bio_set_eof_retry(BIO *bio) {
 /// An ECDSA P-256 key (EVP_EC_gen is a macro over a variadic function).
 static inline EVP_PKEY *barenet_ec_p256_key(void) { return EVP_EC_gen("P-256"); }
 
-/// Session ticket keys (RFC 5077's layout): AES-256-CBC for the ticket, HMAC-SHA256 over it.
-static inline int barenet_ticket_crypt(EVP_CIPHER_CTX *cipher, EVP_MAC_CTX *mac, const unsigned char *aes_key,
-                                       const unsigned char *hmac_key, unsigned char *iv, int encrypt) {
-  OSSL_PARAM params[3];
-  params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)hmac_key, 32);
-  params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"sha256", 0);
-  params[2] = OSSL_PARAM_construct_end();
-  if (!EVP_MAC_CTX_set_params(mac, params)) return -1;
-  if (encrypt) return EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), NULL, aes_key, iv) ? 1 : -1;
-  return EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), NULL, aes_key, iv) ? 1 : -1;
+/// The session ticket key: 16 bytes of name, 32 of HMAC key, 32 of AES key.
+static inline long barenet_ssl_ctx_set_ticket_keys(SSL_CTX *ctx, unsigned char *keys, long length) {
+  return SSL_CTX_set_tlsext_ticket_keys(ctx, keys, length);
 }
 
 /// ALPN: the server speaks HTTP/1.1 only. A client offering something else gets no ALPN answer

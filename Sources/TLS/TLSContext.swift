@@ -59,18 +59,27 @@ public final class TLSContext: Sendable {
   public init(source: CertificateSource, handshakeTimeout: Int64 = 10_000) throws(TLSError) {
     self.source = source
     self.handshakeTimeout = handshakeTimeout
-    current = Synchronization.Mutex(SSLContextBox(try Self.makeContext(source)))
+    let key = TicketKeyRing.currentKey()
+    current = Synchronization.Mutex(SSLContextBox(try Self.makeContext(source, ticketKey: key), ticketKey: key))
   }
 
   /// Reads the certificate files again; on failure the old certificate stays in use.
   public func reload() throws(TLSError) {
-    let fresh = SSLContextBox(try Self.makeContext(source))
+    let key = TicketKeyRing.currentKey()
+    let fresh = SSLContextBox(try Self.makeContext(source, ticketKey: key), ticketKey: key)
     current.withLock { $0 = fresh }
   }
 
-  /// A session for a new connection, under the current certificate.
+  /// A session for a new connection, under the current certificate and ticket key (the context
+  /// is made again when the key has rotated; if that fails, the old one serves on).
   public func makeSession() -> TLSSession? {
-    let ssl: OpaquePointer? = current.withLock { SSL_new($0.context) }
+    let key = TicketKeyRing.currentKey()
+    let ssl: OpaquePointer? = current.withLock { box in
+      if box.ticketKey != key, let context = try? Self.makeContext(source, ticketKey: key) {
+        box = SSLContextBox(context, ticketKey: key)
+      }
+      return SSL_new(box.context)
+    }
     return ssl.map { TLSSession(ssl: $0, handshakeTimeout: handshakeTimeout) }
   }
 
@@ -83,7 +92,7 @@ public final class TLSContext: Sendable {
   }
 
   /// One piece: the settings of one SSL_CTX, each a single call, in the order OpenSSL's manual gives them.
-  static func makeContext(_ source: CertificateSource) throws(TLSError) -> OpaquePointer {
+  static func makeContext(_ source: CertificateSource, ticketKey: TicketKeyRing.Key) throws(TLSError) -> OpaquePointer {
     guard let context = SSL_CTX_new(TLS_server_method()) else { throw .openSSL("cannot create a TLS context") }
     func fail(_ what: String) -> TLSError {
       let error = TLSError.openSSL(what)
@@ -98,7 +107,11 @@ public final class TLSContext: Sendable {
     barenet_ssl_ctx_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
     // Resumption by tickets only (stateless): no server-side session cache to grow.
     barenet_ssl_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
-    SSL_CTX_set_tlsext_ticket_key_evp_cb(context, ticketKeyCallback)
+    // One ticket per TLS 1.3 handshake, not OpenSSL's two: a client resumes with one, and each
+    // ticket is sealed (AES and HMAC) during the handshake.
+    SSL_CTX_set_num_tickets(context, 1)
+    var keys = ticketKey.openSSLLayout
+    guard barenet_ssl_ctx_set_ticket_keys(context, &keys, keys.count) == 1 else { throw fail("cannot set the ticket key") }
     barenet_ssl_ctx_use_alpn(context)
     switch source {
     case .files(let certificate, let key):
@@ -128,6 +141,10 @@ public final class TLSContext: Sendable {
 /// Owns one SSL_CTX reference (each SSL holds its own, so sessions outlive a reload).
 final class SSLContextBox: @unchecked Sendable {
   let context: OpaquePointer
-  init(_ context: OpaquePointer) { self.context = context }
+  let ticketKey: TicketKeyRing.Key
+  init(_ context: OpaquePointer, ticketKey: TicketKeyRing.Key) {
+    self.context = context
+    self.ticketKey = ticketKey
+  }
   deinit { SSL_CTX_free(context) }
 }

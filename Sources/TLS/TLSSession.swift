@@ -66,7 +66,8 @@ public final class TLSSession: SecureChannel {
     }
     while true {
       var read = 0
-      _ = plaintext.append(minimumSpace: 16 * 1024) { space in
+      // 4 KiB at a time: a request fits, and an idle connection's buffer stays small.
+      _ = plaintext.append(minimumSpace: 4096) { space in
         read = Int(SSL_read(ssl, space.baseAddress, Int32(space.count)))
         return read
       }
@@ -98,7 +99,7 @@ public final class TLSSession: SecureChannel {
     guard sent > 0 else { return sent }
     pendingSent += sent
     if pendingSent == pending.count {
-      pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
+      pending.removeAll()  // an idle connection keeps no ciphertext buffer
       pendingSent = 0
     }
     return sent

@@ -57,27 +57,26 @@ extension TCPConnection {
     return true
   }
 
-  /// Sends the channel's ciphertext, then seals queued plaintext and sends that, until the queue
-  /// is empty or the socket is full. Returns false after closing on error.
+  /// Seals queued plaintext (and, when closing, our close_notify) behind the ciphertext already
+  /// waiting, then sends it all: a handshake's ticket, the response and the closing alert leave
+  /// in one `send`. Repeats until the queue is empty or the socket is full.
   func flushSecure(_ channel: SecureChannel) {
     while true {
+      while channel.isEstablished && !output.isEmpty && channel.pendingCount < Self.sealChunk {
+        guard let taken = sealFront(channel) else { return }
+        if taken == 0 { break }
+      }
+      if output.isEmpty && closeWhenDrained && !closeNotified && channel.isEstablished {
+        closeNotified = true
+        channel.close()
+      }
       guard flushPendingCiphertext(channel) else { return }
       if channel.pendingCount > 0 { break }  // the socket is full: wait for writability
-      if output.isEmpty {
-        if closeWhenDrained && !closeNotified {
-          closeNotified = true
-          channel.close()
-          continue
-        }
-        if closeWhenDrained {
-          beginLinger()
-          return
-        }
-        break
+      if output.isEmpty && closeWhenDrained {
+        beginLinger()
+        return
       }
-      guard channel.isEstablished else { break }
-      guard let taken = sealFront(channel) else { return }
-      if taken == 0 { break }
+      if output.isEmpty || !channel.isEstablished { break }
     }
     updateInterest()
   }
@@ -91,6 +90,7 @@ extension TCPConnection {
       return 0
     case .source(let source):
       do { output.expandFront(with: try source.nextPieces()) } catch { failure = "output source failed: \(error)" }
+      if failure == nil { return sealFront(channel) }  // seal what the source gave
     case .bytes:
       // A response's head and body are gathered into one buffer and sealed as one record, not
       // one record each: fewer records, fewer cipher calls, fewer bytes on the wire.

@@ -21,6 +21,13 @@ import Transport
 
   var address: SocketAddress { get throws { try SocketAddress(host: "127.0.0.1", port: port) } }
 
+  /// The descriptors the server holds once warmed up (loops started, one request served).
+  func baseline() throws -> Int {
+    #expect(try stillServes())
+    usleep(300_000)
+    return server.openDescriptors
+  }
+
   /// A request over TLS still works (after each hostile case).
   func stillServes() throws -> Bool {
     let r = try Command.run(
@@ -29,7 +36,7 @@ import Transport
   }
 
   @Test func garbageInPlaceOfAClientHelloIsRefused() throws {
-    let baseline = server.openDescriptors
+    let baseline = try baseline()
     let client = try RawClient(try address, timeout: 5)
     try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     let reply = try client.receiveAll()  // an alert at most, then the close
@@ -40,7 +47,7 @@ import Transport
   }
 
   @Test func aRecordTooLargeIsRefused() throws {
-    let baseline = server.openDescriptors
+    let baseline = try baseline()
     let client = try RawClient(try address, timeout: 5)
     // A handshake record claiming 65,535 bytes: over TLS's 16 KiB + 2,048 limit (RFC 8446 §5.2).
     try client.send([0x16, 0x03, 0x01, 0xFF, 0xFF] + [UInt8](repeating: 0x41, count: 4096))
@@ -52,7 +59,7 @@ import Transport
   }
 
   @Test func aClientThatVanishesMidHandshakeOrWithoutCloseNotifyCostsNothing() throws {
-    let baseline = server.openDescriptors
+    let baseline = try baseline()
     // Half a ClientHello then close; and a full request then a TCP close with no close_notify.
     let script = """
       import ssl, socket, sys
@@ -78,7 +85,7 @@ import Transport
   }
 
   @Test func aHandshakeThatStallsIsCut() throws {
-    let baseline = server.openDescriptors
+    let baseline = try baseline()
     let client = try RawClient(try address, timeout: 15)
     try client.send([0x16, 0x03, 0x01, 0x00, 0x80])  // a record header, then silence
     let start = Date()
