@@ -27,6 +27,7 @@ extension TCPConnection {
       case .success(let n):
         received = n
         guard n > 0 else { return }
+        trace?.event("tcp", "recv \(n) bytes")  // before the records it holds are traced
         do throws(SecureChannelError) {
           peerOpen = try channel.open(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), into: &input)
         } catch {
@@ -46,14 +47,13 @@ extension TCPConnection {
       abort()
       return false
     }
+    bytesReceived += received
     if received == 0 || !peerOpen {
       reachedEOF = true
-      trace?.event("tcp", received == 0 ? "recv 0: the peer shut down its sending side (EOF)" : "recv \(received) bytes")
+      trace?.event(received == 0 ? "tcp" : "tls", received == 0 ? "recv 0: the peer shut down its sending side (EOF)" : "the peer's close_notify: it sends no more")
       return false
     }
-    bytesReceived += received
     lastInputAt = reactor.now
-    trace?.event("tcp", "recv \(received) bytes")
     return true
   }
 

@@ -54,7 +54,17 @@ struct TLSOptions: ParsableArguments {
     let context: TLSContext
     do { context = try TLSContext(source: source) } catch { throw CLIError("\(error)") }
     notes.append("barenet: TLS certificate SHA-256 fingerprint \(context.certificateFingerprint ?? "unknown")")
+    notes.append(Self.recordPath())
     return (context, notes)
+  }
+
+  /// Which path file bodies take, said at start: sealed in user space (pread, then OpenSSL's
+  /// records through memory), since barenet keeps the socket and kTLS would need OpenSSL to own
+  /// it. Whether this kernel could offer kTLS is said too.
+  static func recordPath() -> String {
+    let available = readTextFile("/proc/sys/net/ipv4/tcp_available_ulp") ?? ""
+    let kernel = available.split(whereSeparator: \.isWhitespace).contains("tls") ? "this kernel has kTLS, unused" : "this kernel has no kTLS"
+    return "barenet: TLS records are sealed in user space, files read with pread (\(kernel))"
   }
 
   /// localhost and this machine's name.
