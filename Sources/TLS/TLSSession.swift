@@ -14,9 +14,6 @@ public final class TLSSession: SecureChannel {
   private let incoming: OpaquePointer
   /// Records OpenSSL wrote, for the socket (owned by `ssl`).
   private let outgoing: OpaquePointer
-  /// Ciphertext taken from `outgoing` and not yet sent, and how much of it was.
-  private var pending: [UInt8] = []
-  private var pendingSent = 0
   public let handshakeTimeout: Int64
   public private(set) var isEstablished = false
   /// Called once when the handshake completes, with its description (for `--trace`).
@@ -59,7 +56,6 @@ public final class TLSSession: SecureChannel {
       let result = SSL_do_handshake(ssl)
       if result != 1 {
         try check(result, during: "handshake")
-        takeOutgoing()
         return true
       }
       established()
@@ -73,7 +69,6 @@ public final class TLSSession: SecureChannel {
       }
       if read > 0 { continue }
       let error = SSL_get_error(ssl, Int32(read))
-      takeOutgoing()  // a read may have produced a reply (a key update, new tickets)
       switch error {
       case SSL_ERROR_WANT_READ: return true
       case SSL_ERROR_ZERO_RETURN: return false  // the peer's close_notify
@@ -86,51 +81,41 @@ public final class TLSSession: SecureChannel {
   public func seal(_ plaintext: UnsafeRawBufferPointer) throws(SecureChannelError) -> Int {
     guard isEstablished, plaintext.count > 0 else { return 0 }
     let written = SSL_write(ssl, plaintext.baseAddress, Int32(plaintext.count))
-    takeOutgoing()
     if written <= 0 { try check(written, during: "write") }
     return max(0, Int(written))
   }
 
-  public var pendingCount: Int { pending.count - pendingSent }
+  public var pendingCount: Int { Int(barenet_bio_pending(outgoing)) }
 
+  /// Sends straight from the memory BIO's buffer, then drops what the socket took (a read into
+  /// scratch: a memory BIO can only be consumed by reading); the rest waits there.
   public func sendPending(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
-    guard pendingCount > 0 else { return 0 }
-    let sent = pending.withUnsafeBytes { raw in send(UnsafeRawBufferPointer(rebasing: raw[pendingSent...])) }
+    var data: UnsafeMutablePointer<CChar>?
+    let count = Int(BIO_ctrl(outgoing, BIO_CTRL_INFO, 0, &data))
+    guard count > 0, let data else { return 0 }
+    let sent = send(UnsafeRawBufferPointer(start: data, count: count))
     guard sent > 0 else { return sent }
-    pendingSent += sent
-    if pendingSent == pending.count {
-      pending.removeAll()  // an idle connection keeps no ciphertext buffer
-      pendingSent = 0
+    withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { scratch in
+      var dropped = 0
+      while dropped < sent {
+        let n = BIO_read(outgoing, scratch.baseAddress, Int32(min(scratch.count, sent - dropped)))
+        if n <= 0 { break }
+        dropped += Int(n)
+      }
     }
     return sent
   }
 
   public func close() {
     SSL_shutdown(ssl)
-    takeOutgoing()
   }
 
   // MARK: Inside
-
-  /// Moves OpenSSL's records from the memory BIO to `pending`.
-  private func takeOutgoing() {
-    let waiting = Int(barenet_bio_pending(outgoing))
-    guard waiting > 0 else { return }
-    if pendingSent > 0 {
-      pending.removeFirst(pendingSent)
-      pendingSent = 0
-    }
-    let start = pending.count
-    pending.append(contentsOf: repeatElement(0, count: waiting))
-    let read = pending.withUnsafeMutableBytes { raw in BIO_read(outgoing, raw.baseAddress! + start, Int32(waiting)) }
-    if read < waiting { pending.removeLast(waiting - max(0, Int(read))) }
-  }
 
   /// Turns an OpenSSL failure into an error with its reason; "want read" is not a failure.
   private func check(_ result: Int32, during step: String) throws(SecureChannelError) {
     let error = SSL_get_error(ssl, result)
     if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
-    takeOutgoing()  // the alert OpenSSL queued, so the peer learns why
     var reasons: [String] = []
     while case let code = ERR_get_error(), code != 0 {
       reasons.append(openSSLReason(code))
