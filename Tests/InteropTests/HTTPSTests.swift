@@ -40,6 +40,14 @@ import Testing
     #expect(plain.status != 0 && !plain.out.contains("Hello"))
   }
 
+  @Test func aKeyOthersCanReadGetsAWarning() throws {
+    let (certificate, key) = try certificates.server("exposed")
+    chmod(key, 0o644)
+    let (server, _) = try start(["--tls-cert", certificate, "--tls-key", key])
+    defer { server.stop() }
+    #expect(server.waitForLog(containing: "can be read by other users").contains("chmod 600"))
+  }
+
   @Test func wgetAndPythonToo() throws {
     let (server, port, _) = try withCA()
     defer { server.stop() }  // keeps it alive to the end
