@@ -20,6 +20,8 @@ public struct FTPTransfer {
   public var activeTarget: SocketAddress?
   /// "RETR /docs/readme.txt", for the transfer log.
   public var summary: String
+  /// PROT P: the data connection speaks TLS.
+  public var protected = false
 }
 
 /// How a transfer ended, as the glue reports it back to the session.
@@ -55,4 +57,6 @@ public enum FTPAction {
   case pause(milliseconds: Int64)
   /// Close the control connection after sending what came before.
   case close
+  /// Start TLS on the control connection once what came before (the 234) is sent.
+  case startTLS
 }

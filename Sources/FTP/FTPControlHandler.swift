@@ -24,6 +24,7 @@ final class FTPControlHandler: TCPConnectionDelegate {
   private var connector: TCPConnector?
   private var transferStartedAt: Int64 = 0
   private var transferSummary = ""
+  private var transferProtected = false
   /// Actions waiting for a pause to end.
   private var pending: [FTPAction] = []
   private var pausedUntil: Int64 = 0
@@ -146,6 +147,14 @@ final class FTPControlHandler: TCPConnectionDelegate {
         closing = true
         connection.closeAfterWrites()
         queue = []
+      case .startTLS:
+        guard let channel = configuration.controlChannel?(connection) else {
+          closing = true
+          connection.closeAfterWrites()
+          queue = []
+          break
+        }
+        connection.startSecure(channel)
       }
     }
     // A transfer's opening 150 is not logged: its final outcome gets a line of its own.
@@ -163,6 +172,7 @@ final class FTPControlHandler: TCPConnectionDelegate {
   private func start(_ plan: FTPTransfer) {
     transferStartedAt = connection.reactor.now
     transferSummary = plan.summary
+    transferProtected = plan.protected
     let transfer = DataTransfer(plan) { [weak self] outcome in self?.finishTransfer(outcome) }
     self.transfer = transfer
     dataDeadline = connection.reactor.now + Self.dataConnectTimeout
@@ -197,6 +207,16 @@ final class FTPControlHandler: TCPConnectionDelegate {
       data.trace = trace
       trace.event("tcp", "data connection \(data.peer) ↔ \(data.local) (\(how))")
     }
+    if transferProtected {
+      // PROT P: we are the TLS server on the data connection too (RFC 4217 §7), whichever side
+      // connected. Bytes the client sent already are its ClientHello.
+      guard let channel = configuration.dataChannel?(data) else {
+        data.abort()
+        finishTransfer(.connectionFailed)
+        return
+      }
+      data.startSecure(channel)
+    }
     transfer.begin(on: data)
   }
 
@@ -213,7 +233,8 @@ final class FTPControlHandler: TCPConnectionDelegate {
     let actions = session.transferFinished(outcome)
     let elapsed = connection.reactor.now - transferStartedAt
     if case .reply(let reply)? = actions.first {
-      logLine("\"\(LineLog.escape(transferSummary))\" \(reply.code) \(bytes) \(elapsed)ms")
+      let protection = transferProtected ? "TLS" : "clear"
+      logLine("\"\(LineLog.escape(transferSummary))\" \(reply.code) \(bytes) \(elapsed)ms \(protection)")
     }
     run(actions)
     connection.flush()

@@ -19,6 +19,10 @@ public struct FTPServerConfiguration: Sendable {
   public var log: LogSink? = .standardOutput
   /// Where `--trace` lines go; nil for no tracing.
   public var trace: LogSink?
+  /// With a certificate (explicit FTPS): the TLS session of a control connection after AUTH TLS,
+  /// and of a data connection after PROT P.
+  public var controlChannel: (@Sendable (TCPConnection) -> SecureChannel?)?
+  public var dataChannel: (@Sendable (TCPConnection) -> SecureChannel?)?
 
   public init(root: String) {
     self.root = root

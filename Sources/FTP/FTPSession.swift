@@ -17,6 +17,8 @@ public struct FTPSessionOptions: Sendable {
   public var maxLoginFailures = 3
   /// How long a failed login waits before its 530 (RFC 2577 §3: slows password guessing).
   public var loginFailureDelay: Int64 = 1000
+  /// Explicit FTPS (RFC 4217): whether AUTH TLS is offered, and what it is required for.
+  public var tls = FTPTLSPolicy()
 
   public init() {}
 }
@@ -55,6 +57,12 @@ public final class FTPSession {
   var pendingUpload: AtomicUpload?
   var quitAfterTransfer = false
   var mlstFacts: Set<String> = ["type", "size", "modify", "perm", "unique", "unix.mode"]
+  /// AUTH TLS was accepted: the control connection speaks TLS from the 234 on.
+  public internal(set) var secured = false
+  /// PBSZ was given (RFC 4217 §8: before PROT).
+  var bufferSizeSet = false
+  /// PROT P: data connections speak TLS.
+  public internal(set) var protectData = false
   /// True while a transfer runs; the glue then passes on only ABOR, STAT, NOOP and QUIT.
   public private(set) var isTransferring = false
 
@@ -104,7 +112,7 @@ public final class FTPSession {
     case "FEAT": return [.reply(features)]
     case "OPTS": return opts(argument)
     case "HELP": return [.reply(help)]
-    case "AUTH", "PBSZ", "PROT", "CCC", "ADAT": return reply(502, "\(verb) is not supported: no TLS here.")
+    case "AUTH", "PBSZ", "PROT", "CCC", "ADAT": return security(verb, argument)
     default: break
     }
     guard account != nil else { return reply(530, "Please login with USER and PASS.") }
@@ -148,7 +156,9 @@ public final class FTPSession {
     guard !name.isEmpty else { return reply(501, "USER needs a name.") }
     if isTransferring { return reply(503, "A transfer is in progress.") }
     let lower = name.lowercased()
-    if options.allowAnonymous && (lower == "anonymous" || lower == "ftp") {
+    let anonymous = options.allowAnonymous && (lower == "anonymous" || lower == "ftp")
+    if let refusal = clearLoginRefusal(anonymous: anonymous) { return refusal }
+    if anonymous {
       login = .awaitingPassword(user: "anonymous")
       return reply(331, "Anonymous login ok, send your email address as password.")
     }
@@ -220,7 +230,8 @@ public final class FTPSession {
     }
     return FTPReply(
       211, first: "Features:",
-      body: [" EPRT", " EPSV", " MDTM", " MLST " + mlst.joined(), " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8"],
+      body: (options.tls.offered ? [" AUTH TLS", " PBSZ", " PROT"] : [])
+        + [" EPRT", " EPSV", " MDTM", " MLST " + mlst.joined(), " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8"],
       last: "End")
   }
 
@@ -354,7 +365,8 @@ public final class FTPSession {
     if case .upload(let upload) = payload { pendingUpload = upload }
     return [
       .reply(opening),
-      .startTransfer(FTPTransfer(payload: payload, ascii: ascii, activeTarget: target, summary: summary)),
+      .startTransfer(
+        FTPTransfer(payload: payload, ascii: ascii, activeTarget: target, summary: summary, protected: protectData)),
     ]
   }
 

@@ -16,6 +16,15 @@ public final class TLSSession: SecureChannel {
   private let outgoing: OpaquePointer
   public let handshakeTimeout: Int64
   public private(set) var isEstablished = false
+  /// Whether new session tickets are sent after the handshake. Off where the client never
+  /// reads (an FTPS upload): unread tickets make its kernel answer our close with a reset that
+  /// destroys the end of the upload.
+  public var issuesTickets = true {
+    didSet { SSL_set_num_tickets(ssl, issuesTickets ? 1 : 0) }
+  }
+  /// The handshake must resume an earlier session (FTPS data connections with
+  /// `--tls-data-reuse`: only a client holding the control connection's session can).
+  public var requireResumption = false
   /// Called once when the handshake completes, with its description (for `--trace`).
   public var onEstablished: ((TLSHandshake) -> Void)?
   /// Called with a line for each record header read or written (for `--trace`); setting it
@@ -58,7 +67,7 @@ public final class TLSSession: SecureChannel {
         try check(result, during: "handshake")
         return true
       }
-      established()
+      try established()
     }
     while true {
       var read = 0
@@ -124,9 +133,13 @@ public final class TLSSession: SecureChannel {
     throw SecureChannelError("TLS \(step) failed: " + (reasons.first ?? "error \(error)"))
   }
 
-  private func established() {
+  private func established() throws(SecureChannelError) {
+    let handshake = TLSHandshake(ssl: ssl)
+    onEstablished?(handshake)
+    if requireResumption && !handshake.resumed {
+      throw SecureChannelError("the handshake did not resume an earlier TLS session")
+    }
     isEstablished = true
-    onEstablished?(TLSHandshake(ssl: ssl))
   }
 }
 

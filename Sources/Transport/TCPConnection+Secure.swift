@@ -7,6 +7,36 @@
 /// byte runs, and file ranges read with `pread` in place of `sendfile` — is sealed into records
 /// and sent with `send`.
 extension TCPConnection {
+  /// Starts TLS on a connection that began in the clear (FTP's AUTH TLS, RFC 4217 §4): what is
+  /// queued now (the 234 reply) still goes out in the clear, then every byte is TLS.
+  public func startSecure(_ channel: SecureChannel) {
+    guard isOpen, secure == nil else { return }
+    upgrade = channel
+    flush()
+  }
+
+  /// The switch itself: bytes that arrived after the command that asked for it are already the
+  /// client's first records.
+  func switchToSecure(_ channel: SecureChannel) {
+    upgrade = nil
+    secure = channel
+    trace?.event("tls", "the connection turns to TLS")
+    if !input.isEmpty {
+      let early = input.bytes
+      input.consume(early.count)
+      var failure: SecureChannelError?
+      early.withUnsafeBytes { raw in
+        do throws(SecureChannelError) { _ = try channel.open(raw, into: &input) } catch { failure = error }
+      }
+      if let failure {
+        trace?.event("tls", "closing: \(failure)")
+        abort()
+        return
+      }
+    }
+    flushSecure(channel)
+  }
+
   /// The most plaintext sealed at once: four full TLS records, so a file goes out in large
   /// records while the ciphertext held for the socket stays small.
   static let sealChunk = 64 * 1024

@@ -44,6 +44,8 @@ public final class TCPConnection: ReadinessHandler {
   public var secure: SecureChannel?
   /// Our close_notify is queued (a secure connection closing calmly).
   var closeNotified = false
+  /// A channel to switch to once the output queued in the clear has gone (`startSecure`).
+  var upgrade: SecureChannel?
   /// With output queued, the connection is cut after this long without any of it being taken
   /// by the peer (a client that stopped reading).
   public var writeStallMilliseconds: Int64 = 60_000
@@ -170,6 +172,10 @@ public final class TCPConnection: ReadinessHandler {
       }
       if sent < 0 { return }  // closed on error
       if sent == 0 { break }  // kernel buffer full
+    }
+    if output.isEmpty, let upgrade {
+      switchToSecure(upgrade)
+      return
     }
     if output.isEmpty && closeWhenDrained {
       beginLinger()

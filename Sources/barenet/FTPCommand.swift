@@ -27,6 +27,12 @@ struct FTPOptions: ParsableArguments {
   @Flag(help: "Refuse anonymous logins (only accounts from --users).")
   var noAnonymous = false
 
+  @Flag(help: "With a TLS certificate: accounts log in only after AUTH TLS (530 in the clear).")
+  var tlsRequired = false
+
+  @Flag(help: "With a TLS certificate: a data connection must resume the control connection's TLS session.")
+  var tlsDataReuse = false
+
   func validate() throws {
     if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
     if maxSessions < 1 { throw ValidationError("--max-sessions must be at least 1") }
@@ -112,6 +118,8 @@ struct FTPServeCommand: ParsableCommand {
 
   @OptionGroup var ftp: FTPOptions
 
+  @OptionGroup var tls: TLSOptions
+
   @Flag(help: "Show and allow names that start with a dot.")
   var dotfiles = false
 
@@ -131,7 +139,7 @@ struct FTPServeCommand: ParsableCommand {
       if let threads { launch.threads = threads }
       try launch.ftp(
         dir: dir, port: port, bind: bind, options: ftp, dotfiles: dotfiles, log: quiet ? nil : .standardOutput,
-        trace: trace)
+        trace: trace, tls: tls)
     }
   }
 }

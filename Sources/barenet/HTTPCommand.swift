@@ -76,7 +76,6 @@ struct ServeCommand: ParsableCommand {
     if httpsPort != nil && !tls.enabled {
       throw ValidationError("--https-port needs --tls-cert and --tls-key, or --tls-self-signed")
     }
-    if tls.enabled && httpsPort == nil { throw ValidationError("TLS options need --https-port N") }
     if redirectHttps && httpsPort == nil { throw ValidationError("--redirect-https needs --https-port N") }
   }
 
@@ -89,7 +88,8 @@ struct ServeCommand: ParsableCommand {
       if let httpsPort { try launch.http(dir: dir, port: httpsPort, bind: bind, options: http, tls: tls) }
       let log = try http.configuration(root: dir).log
       try launch.ftp(
-        dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log, trace: http.trace)
+        dir: dir, port: ftpPort, bind: bind, options: ftp, dotfiles: http.dotfiles, log: log, trace: http.trace,
+        tls: tls)
     }
   }
 }

@@ -29,6 +29,27 @@ struct Launch {
   private(set) var writesFiles = false
   /// What SIGHUP does: read the certificate files again (each returns a line for the log).
   private(set) var reloads: [@Sendable () -> String] = []
+  /// The one TLS context of this run, shared by HTTPS and FTPS (one certificate, one fingerprint).
+  private var sharedTLS: TLSContext?
+
+  /// The TLS context `options` describe, made (and announced) once per run.
+  mutating func tlsContext(_ options: TLSOptions, for address: SocketAddress) throws -> TLSContext? {
+    if let sharedTLS { return sharedTLS }
+    guard let (context, notes) = try options.context(for: address) else { return nil }
+    sharedTLS = context
+    banners += notes
+    if case .files = context.source {
+      reloads.append {
+        do {
+          try context.reload()
+          return "barenet: reloaded the TLS certificate, fingerprint \(context.certificateFingerprint ?? "unknown")"
+        } catch {
+          return "barenet: could not reload the TLS certificate, the old one stays: \(error)"
+        }
+      }
+    }
+    return context
+  }
 
   /// Adds the HTTP file server; with `tls` enabled it speaks HTTPS. `redirectToPort` turns a
   /// plain listener into a 308 to HTTPS on that port (`--redirect-https`).
@@ -44,19 +65,8 @@ struct Launch {
     let addresses = urls(listeners[0].address, scheme: secure ? "https" : "http")
     banners.append("barenet: serving \(root) over \(secure ? "HTTPS" : "HTTP") at " + addresses.joined(separator: "  "))
     if let redirectToPort { banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)") }
-    if let tls, let (context, notes) = try tls.context(for: listeners[0].address) {
+    if let tls, let context = try tlsContext(tls, for: listeners[0].address) {
       configuration.secure(with: context, hsts: tls.hsts, gzip: tls.tlsGzip)
-      banners += notes
-      if case .files = context.source {
-        reloads.append {
-          do {
-            try context.reload()
-            return "barenet: reloaded the TLS certificate, fingerprint \(context.certificateFingerprint ?? "unknown")"
-          } catch {
-            return "barenet: could not reload the TLS certificate, the old one stays: \(error)"
-          }
-        }
-      }
     }
     if options.qr && redirectToPort == nil { banners.append(Self.qrBanner(for: addresses)) }
     if redirectToPort == nil { banners.append(configuration.files.exposure(auth: configuration.auth)) }
@@ -72,18 +82,34 @@ struct Launch {
   }
 
   /// Adds the FTP server.
+  /// Adds the FTP server; with `tls` enabled it offers explicit FTPS (AUTH TLS, PROT P).
   mutating func ftp(
-    dir: String, port: Int, bind: String, options: FTPOptions, dotfiles: Bool, log: LogSink?, trace: Bool
+    dir: String, port: Int, bind: String, options: FTPOptions, dotfiles: Bool, log: LogSink?, trace: Bool,
+    tls: TLSOptions? = nil
   ) throws {
     let root = try checkedFolder(dir)
-    let configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log, trace: trace)
+    var configuration = try options.configuration(root: root, dotfiles: dotfiles, log: log, trace: trace)
     if configuration.session.users.accounts.contains(where: \.canWrite) { writesFiles = true }
     let listeners = try listen(bind: bind, port: port, count: threads, what: "FTP")
     let sessions = SessionCounter()
     banners.append(
       "barenet: serving \(root) over FTP at " + urls(listeners[0].address, scheme: "ftp").joined(separator: "  "))
+    if let tls, let context = try tlsContext(tls, for: listeners[0].address) {
+      configuration.session.tls.offered = true
+      configuration.session.tls.required = options.tlsRequired
+      let reuse = options.tlsDataReuse
+      configuration.controlChannel = { context.channel(for: $0) }
+      // A data connection resumes the control connection's session: it needs no ticket of its own.
+      configuration.dataChannel = { context.channel(for: $0, requireResumption: reuse, tickets: false) }
+      banners.append(
+        "barenet: FTP offers AUTH TLS" + (options.tlsRequired ? "; accounts must use it" : "")
+          + (reuse ? "; data connections must resume the control connection's TLS session" : ""))
+    } else if options.tlsRequired || options.tlsDataReuse {
+      throw CLIError("--tls-required and --tls-data-reuse need a certificate (--tls-cert and --tls-key, or --tls-self-signed)")
+    }
+    let ready = configuration
     setups.append { reactor, index in
-      try FTPServer(listener: listeners[index], reactor: reactor, configuration: configuration, sessions: sessions)
+      try FTPServer(listener: listeners[index], reactor: reactor, configuration: ready, sessions: sessions)
         .stopping
     }
   }

@@ -84,22 +84,30 @@ struct TLSOptions: ParsableArguments {
   }
 }
 
+extension TLSContext {
+  /// Makes a connection's session, whose records and handshake are traced with `--trace`.
+  func channel(for connection: TCPConnection, requireResumption: Bool = false, tickets: Bool = true)
+    -> SecureChannel?
+  {
+    guard let session = makeSession() else { return nil }
+    session.requireResumption = requireResumption
+    if !tickets { session.issuesTickets = false }
+    if let trace = connection.trace {
+      let started = connection.reactor.now
+      session.onRecord = { trace.event("tls", $0) }
+      session.onEstablished = { [unowned connection] handshake in
+        trace.event("tls", "handshake done in \(connection.reactor.now - started) ms: \(handshake)")
+      }
+    }
+    return session
+  }
+}
+
 extension HTTPServerConfiguration {
-  /// Makes this an HTTPS listener's configuration: each connection gets a session of `context`,
-  /// whose handshake is traced with `--trace`.
+  /// Makes this an HTTPS listener's configuration: each connection gets a session of `context`.
   mutating func secure(with context: TLSContext, hsts: Bool, gzip: Bool) {
     files.security.strictTransportSecurity = hsts
     files.security.compression = gzip
-    secureChannel = { connection in
-      guard let session = context.makeSession() else { return nil }
-      if let trace = connection.trace {
-        let started = connection.reactor.now
-        session.onRecord = { trace.event("tls", $0) }
-        session.onEstablished = { [unowned connection] handshake in
-          trace.event("tls", "handshake done in \(connection.reactor.now - started) ms: \(handshake)")
-        }
-      }
-      return session
-    }
+    secureChannel = { context.channel(for: $0) }
   }
 }
