@@ -1,34 +1,65 @@
 import ServerCore
 import Transport
 
-/// One event loop's DNS responder: a UDP socket and a TCP listener on the same port, both
-/// answered by the same sans-I/O `Responder`.
+/// One event loop's DNS responder: a UDP socket and a TCP listener on the same port, and with
+/// a certificate a DNS-over-TLS listener (RFC 7858), all answered by the same sans-I/O
+/// `Responder`.
 public final class DNSServer {
   private let udp: UDPResponder
   public let tcp: TCPServer
+  /// DNS over TLS: the same 2-byte framing as TCP, inside TLS.
+  public let tls: TCPServer?
   private let log: LineLog
 
+  /// The most connections each listener holds open per loop.
+  public static let maxConnections = 1000
+
   public init(
-    udp socket: UDPSocket, tcp listener: TCPListener, reactor: Reactor, responder: Responder, log sink: LogSink?
-  )
-    throws
-  {
+    udp socket: UDPSocket, tcp listener: TCPListener, reactor: Reactor, responder: Responder, log sink: LogSink?,
+    tls secure: (listener: TCPListener, channel: (TCPConnection) -> SecureChannel?)? = nil
+  ) throws {
     let log = LineLog(sink: sink)
     self.log = log
     udp = UDPResponder(socket: socket, responder: responder, log: log)
     try reactor.register(socket.socket, interest: .readable, handler: udp)
-    tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: 1000) { _ in
-      DNSOverTCP(responder: responder, log: log)
+    tcp = try TCPServer(listener: listener, reactor: reactor, maxConnections: Self.maxConnections) { _ in
+      DNSOverTCP(responder: responder, log: log, transport: "tcp")
     }
     tcp.attach(log: log, trace: nil, on: reactor)
+    if let secure {
+      let server = try TCPServer(listener: secure.listener, reactor: reactor, maxConnections: Self.maxConnections) { _ in
+        DNSOverTCP(responder: responder, log: log, transport: "tls")
+      }
+      server.secureChannel = secure.channel
+      server.attach(log: log, trace: nil, on: reactor)
+      tls = server
+    } else {
+      tls = nil
+    }
   }
 
-  /// How this server stops within a `ReactorGroup`.
+  /// How this server stops within a `ReactorGroup`: both listeners finish their connections.
   public var stopping: ReactorGroup.Stopping {
-    tcp.stopping { [udp, log] in
+    let plain = tcp.stopping { [udp, log] in
       udp.close()
       log.flush()
     }
+    guard let tls else { return plain }
+    let secure = tls.stopping {}
+    return ReactorGroup.Stopping(
+      begin: { done in
+        var remaining = 2
+        for stopping in [plain, secure] {
+          stopping.begin {
+            remaining -= 1
+            if remaining == 0 { done() }
+          }
+        }
+      },
+      force: {
+        plain.force()
+        secure.force()
+      })
   }
 }
 
@@ -83,11 +114,15 @@ final class UDPResponder: ReadinessHandler {
 final class DNSOverTCP: TCPConnectionDelegate {
   let responder: Responder
   let log: LineLog
+  /// "tcp" or "tls", for the query log.
+  let transport: String
+  /// An idle connection is closed after this long (RFC 7766 §6.2.3 asks for seconds, not minutes).
   static let idleMilliseconds: Int64 = 10_000
 
-  init(responder: Responder, log: LineLog) {
+  init(responder: Responder, log: LineLog, transport: String) {
     self.responder = responder
     self.log = log
+    self.transport = transport
   }
 
   func connectionDidOpen(_ c: TCPConnection) {
@@ -108,7 +143,7 @@ final class DNSOverTCP: TCPConnectionDelegate {
         return
       }
       for response in responses { c.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response) }
-      logQuery(log, peer: c.peer, transport: responses.count > 1 ? "tcp-xfr" : "tcp", query: query, response: last)
+      logQuery(log, peer: c.peer, transport: transport + (responses.count > 1 ? "-xfr" : ""), query: query, response: last)
       c.deadline = c.reactor.now + Self.idleMilliseconds
     }
   }

@@ -34,6 +34,11 @@ struct DNSServeCommand: ParsableCommand {
       valueName: "ADDR[/PREFIX]"))
   var allowTransfer: [String] = []
 
+  @Option(help: "TCP port for DNS over TLS (RFC 7858; 853 is the standard one); needs a certificate.")
+  var tlsPort: Int?
+
+  @OptionGroup var tls: TLSOptions
+
   @Option(help: "Event-loop threads (default: one per core).")
   var threads: Int?
 
@@ -42,6 +47,9 @@ struct DNSServeCommand: ParsableCommand {
 
   func validate() throws {
     if zoneFiles.isEmpty { throw ValidationError("give at least one zone file") }
+    if (tlsPort != nil) != tls.enabled {
+      throw ValidationError("--tls-port goes with a certificate (--tls-cert and --tls-key, or --tls-self-signed)")
+    }
     for text in allowTransfer where AddressPrefix(text) == nil {
       throw ValidationError("--allow-transfer: '\(text)' is not an address or ADDR/PREFIX")
     }
@@ -55,7 +63,7 @@ struct DNSServeCommand: ParsableCommand {
     let log: LogSink? = quiet ? nil : .standardOutput
     try runServers(user: privileges.user) { launch in
       if let threads { launch.threads = threads }
-      try launch.dns(port: port, bind: bind, responder: responder, log: log)
+      try launch.dns(port: port, bind: bind, responder: responder, log: log, tls: tls, tlsPort: tlsPort)
     }
   }
 }

@@ -82,7 +82,12 @@ struct ServeCommand: ParsableCommand {
   func run() throws {
     try runServers(user: privileges.user) { launch in
       var plain = http
-      if httpsPort != nil { plain.qr = false }  // the code shows the https URL
+      if httpsPort != nil {
+        // The code shows the https URL; HSTS and gzip under TLS are the HTTPS listener's.
+        plain.qr = false
+        plain.hsts = false
+        plain.tlsGzip = false
+      }
       try launch.http(
         dir: dir, port: httpPort, bind: bind, options: plain, redirectToPort: redirectHttps ? httpsPort : nil)
       if let httpsPort { try launch.http(dir: dir, port: httpsPort, bind: bind, options: http, tls: tls) }

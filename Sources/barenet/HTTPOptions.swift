@@ -58,6 +58,12 @@ struct HTTPOptions: ParsableArguments {
   @Option(help: "Seconds a kept-alive connection may sit idle between requests.")
   var keepAliveTimeout = 30
 
+  @Flag(help: "Send Strict-Transport-Security over HTTPS (one year).")
+  var hsts = false
+
+  @Flag(help: "Gzip text over HTTPS too (off by default: compression under TLS exposes secrets to BREACH).")
+  var tlsGzip = false
+
   /// The server configuration these options describe for `root`.
   func configuration(root: String) throws -> HTTPServerConfiguration {
     var files = FileServerOptions(root: root)

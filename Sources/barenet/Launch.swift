@@ -66,7 +66,10 @@ struct Launch {
     banners.append("barenet: serving \(root) over \(secure ? "HTTPS" : "HTTP") at " + addresses.joined(separator: "  "))
     if let redirectToPort { banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)") }
     if let tls, let context = try tlsContext(tls, for: listeners[0].address) {
-      configuration.secure(with: context, hsts: tls.hsts, gzip: tls.tlsGzip)
+      configuration.secure(with: context, hsts: options.hsts, gzip: options.tlsGzip)
+    }
+    if (options.hsts || options.tlsGzip) && !secure && redirectToPort == nil {
+      throw CLIError("--hsts and --tls-gzip need TLS (--tls-cert and --tls-key, or --tls-self-signed)")
     }
     if options.qr && redirectToPort == nil { banners.append(Self.qrBanner(for: addresses)) }
     if redirectToPort == nil { banners.append(configuration.files.exposure(auth: configuration.auth)) }
@@ -115,7 +118,10 @@ struct Launch {
   }
 
   /// Adds the DNS responder: per loop a UDP socket and a TCP listener on the same port.
-  mutating func dns(port: Int, bind: String, responder: Responder, log: LogSink?) throws {
+  /// Adds the DNS responder; with `tls` and `tlsPort`, DNS over TLS (RFC 7858) beside it.
+  mutating func dns(
+    port: Int, bind: String, responder: Responder, log: LogSink?, tls: TLSOptions? = nil, tlsPort: Int? = nil
+  ) throws {
     let listeners = try listen(bind: bind, port: port, count: threads, what: "DNS over TCP")
     var sockets: [UDPSocket] = []
     do {
@@ -128,8 +134,20 @@ struct Launch {
     }
     let udp = sockets
     banners.append("barenet: answering DNS for \(responder.zoneNames) on \(listeners[0].address) (UDP and TCP)")
+    var secure: (listeners: [TCPListener], context: TLSContext)?
+    if let tls, let tlsPort, let context = try tlsContext(tls, for: listeners[0].address) {
+      let tlsListeners = try listen(bind: bind, port: tlsPort, count: threads, what: "DNS over TLS")
+      secure = (tlsListeners, context)
+      banners.append("barenet: DNS over TLS on \(tlsListeners[0].address)")
+    }
+    let tlsSetup = secure
     setups.append { reactor, index in
-      try DNSServer(udp: udp[index], tcp: listeners[index], reactor: reactor, responder: responder, log: log).stopping
+      let channel = tlsSetup.map { setup in
+        (listener: setup.listeners[index], channel: { (c: TCPConnection) in setup.context.channel(for: c) })
+      }
+      return try DNSServer(
+        udp: udp[index], tcp: listeners[index], reactor: reactor, responder: responder, log: log, tls: channel
+      ).stopping
     }
   }
 

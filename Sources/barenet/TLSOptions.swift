@@ -7,7 +7,7 @@ import Transport
   import Glibc
 #endif
 
-/// The certificate options of a TLS listener, shared by `http` and `serve`.
+/// The certificate options of a TLS listener, shared by `http`, `serve`, `ftp` and `dns-serve`.
 struct TLSOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The certificate in PEM, its chain after it (HTTPS).", valueName: "FILE"))
   var tlsCert: String?
@@ -18,12 +18,6 @@ struct TLSOptions: ParsableArguments {
   @Flag(help: "Make an ECDSA P-256 certificate at start for the names and addresses served (and localhost).")
   var tlsSelfSigned = false
 
-  @Flag(help: "Send Strict-Transport-Security over HTTPS (one year).")
-  var hsts = false
-
-  @Flag(help: "Gzip text over HTTPS too (off by default: compression under TLS exposes secrets to BREACH).")
-  var tlsGzip = false
-
   var enabled: Bool { tlsCert != nil || tlsKey != nil || tlsSelfSigned }
 
   func validate() throws {
@@ -31,7 +25,6 @@ struct TLSOptions: ParsableArguments {
       throw ValidationError("--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key")
     }
     if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
-    if hsts && !enabled { throw ValidationError("--hsts needs TLS (--tls-cert and --tls-key, or --tls-self-signed)") }
   }
 
   /// The TLS context for a listener on `address`, and lines to print at start (the fingerprint,
@@ -64,7 +57,7 @@ struct TLSOptions: ParsableArguments {
   static func recordPath() -> String {
     let available = readTextFile("/proc/sys/net/ipv4/tcp_available_ulp") ?? ""
     let kernel = available.split(whereSeparator: \.isWhitespace).contains("tls") ? "this kernel has kTLS, unused" : "this kernel has no kTLS"
-    return "barenet: TLS records are sealed in user space, files read with pread (\(kernel))"
+    return "barenet: TLS records are sealed in user space (memory BIOs; files read with pread; \(kernel))"
   }
 
   /// localhost and this machine's name.
