@@ -44,7 +44,7 @@ let package = Package(
     // plus the glue that runs control and data connections on the reactor.
     .target(name: "FTP", dependencies: ["Transport", "ServerCore", "CCrypt"], swiftSettings: fast),
     // DNS: wire format, presentation format, the dig-like client and the small responder.
-    .target(name: "DNS", dependencies: ["Transport", "ServerCore", "CTransport"], swiftSettings: fast),
+    .target(name: "DNS", dependencies: ["Transport", "ServerCore", "CTransport", "TLS"], swiftSettings: fast),
     // HTTP/1.1 file serving: a sans-I/O request parser and response planner, plus thin glue.
     .target(name: "HTTP", dependencies: ["Transport", "ServerCore", "CZlib", "CCmark", "CExpat"], swiftSettings: fast),
     .executableTarget(

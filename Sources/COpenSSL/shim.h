@@ -45,6 +45,10 @@ static inline const char *barenet_ssl_group_name(SSL *ssl) {
 
 static inline long barenet_ssl_set_msg_callback_arg(SSL *ssl, void *arg) { return SSL_set_msg_callback_arg(ssl, arg); }
 
+static inline long barenet_ssl_set_server_name(SSL *ssl, const char *name) {
+  return SSL_set_tlsext_host_name(ssl, name);
+}
+
 static inline long barenet_bio_pending(BIO *bio) { return BIO_ctrl_pending(bio); }
 
 static inline long barenet_bio_set_eof_retry(BIO *bio) {

@@ -19,6 +19,8 @@ public struct Exchange: Sendable {
   public var receivedTTL: Int?
   /// UDP answers with TC that were retried over TCP.
   public var truncatedFirst = false
+  /// The TCP connection carried TLS (DNS over TLS, RFC 7858).
+  public var overTLS = false
 }
 
 /// Why no answer came.

@@ -56,6 +56,7 @@ struct DNSQueryCommand: ParsableCommand {
     }
     let commandLine = words.joined(separator: " ")
     if options.trace { return try trace(options, commandLine: commandLine) }
+    if options.tls { return try overTLS(jobs, resolver: resolver, server: serverText, commandLine: commandLine) }
     var failed = false
     if options.batchFile != nil {
       failed = runBatch(jobs, resolver: resolver, commandLine: commandLine)
@@ -147,6 +148,26 @@ struct DNSQueryCommand: ParsableCommand {
     print(DigOutput.trace(steps, commandLine: commandLine), terminator: "")
     if let failure {
       printError(";; trace stopped: \(failure)")
+      throw ExitCode(9)
+    }
+  }
+
+  /// `+tls`: every query over one TLS connection, pipelined (DNS over TLS, RFC 7858). The
+  /// certificate is checked with `+tls-ca`, for `+tls-hostname` or the server as given.
+  private func overTLS(
+    _ jobs: [(DigOptions, DigQuery)], resolver: Resolver, server: String, commandLine: String
+  ) throws {
+    guard let options = jobs.first?.0 else { return }
+    let name = options.tlsHostname ?? server
+    let settings = Resolver.TLSSettings(
+      verification: options.tlsCA.map { .certificate(caFile: $0.isEmpty ? nil : $0, name: name) } ?? .none,
+      serverName: name)
+    do {
+      let exchanges = try resolver.overTLS(
+        jobs.map { message(for: $0.1, $0.0, batch: true) }, tls: settings)
+      for (exchange, job) in zip(exchanges, jobs) { emit(exchange, job.0, commandLine: commandLine) }
+    } catch {
+      printError(";; \(error)")
       throw ExitCode(9)
     }
   }

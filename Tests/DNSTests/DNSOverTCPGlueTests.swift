@@ -38,7 +38,7 @@ import Transport
   }
 
   @Test func framesSplitAnywhereAndPipelinedQueriesAreAnsweredInOrder() throws {
-    let c = try EmbeddedConnection { _ in DNSOverTCP(responder: responder, log: LineLog(sink: nil)) }
+    let c = try EmbeddedConnection { _ in DNSOverTCP(responder: responder, log: LineLog(sink: nil), transport: "tcp") }
     let stream = try framed("www.example.test.", id: 1) + framed("nope.example.test.", id: 2)
     for byte in stream.prefix(5) { try c.writeInbound([byte]) }  // the first frame a byte at a time
     #expect(c.readOutbound().isEmpty)
@@ -50,7 +50,7 @@ import Transport
   }
 
   @Test func anIdleConnectionIsClosed() throws {
-    let c = try EmbeddedConnection { _ in DNSOverTCP(responder: responder, log: LineLog(sink: nil)) }
+    let c = try EmbeddedConnection { _ in DNSOverTCP(responder: responder, log: LineLog(sink: nil), transport: "tcp") }
     c.advanceTime(by: DNSOverTCP.idleMilliseconds + 1)
     #expect(c.farEndSawEOF)
   }

@@ -179,6 +179,15 @@ import Testing
     #expect(throws: DigArguments.UsageError.self) { try DigArguments.parse(["example.com", "IXFR=soon"]) }
   }
 
+  @Test func tlsOptionsAsDig918SpellsThem() throws {
+    let plain = try DigArguments.parse(["+tls", "example.com"])
+    #expect(plain.tls && plain.port == 853 && plain.tlsCA == nil)
+    let checked = try DigArguments.parse(["-p", "8853", "+tls-ca=/tmp/ca.pem", "+tls-hostname=dns.example", "x"])
+    #expect(checked.tls && checked.port == 8853 && checked.tlsCA == "/tmp/ca.pem" && checked.tlsHostname == "dns.example")
+    #expect(try DigArguments.parse(["+tls-ca", "x"]).tlsCA == "")  // the system's CAs
+    #expect(throws: DigArguments.UsageError.self) { try DigArguments.parse(["+tls-hostname", "x"]) }
+  }
+
   @Test func typeBeforeNameAndOptions() throws {
     let o = try DigArguments.parse(["-t", "AAAA", "www.example.com", "+time=2", "+tries=5", "+bufsize=4096", "+noedns"])
     #expect(o.queries.first?.type == .aaaa)

@@ -43,7 +43,7 @@ public final class NSDServer: @unchecked Sendable {
   /// expected answer text; by default any answer naming a hostmaster).
   public init(
     zones: [ZoneConfig] = [ZoneConfig(name: "example.test", files: ["fixtures/zones/example.test.zone"])],
-    address: String = "127.0.0.1", port: UInt16? = nil, ready: String = "hostmaster"
+    address: String = "127.0.0.1", port: UInt16? = nil, ready: String = "hostmaster", serverOptions: [String] = []
   ) throws {
     self.port = try port ?? freeLoopbackPort()
     self.address = address
@@ -75,6 +75,7 @@ public final class NSDServer: @unchecked Sendable {
         server-count: 1
         rrl-ratelimit: 0
         rrl-whitelist-ratelimit: 0
+      \(serverOptions.map { "  " + $0 }.joined(separator: "\n"))
       remote-control:
         control-enable: no
 

@@ -39,6 +39,14 @@ public struct DigOptions: Equatable, Sendable {
   public var trace = false
   /// --root-hints FILE: the root servers for +trace (IANA's when nil).
   public var rootHints: String?
+  /// +tls: DNS over TLS (RFC 7858), on port 853 unless -p says otherwise.
+  public var tls = false
+  /// +tls-ca[=FILE]: check the server's certificate, against FILE or the system's CAs ("").
+  public var tlsCA: String?
+  /// +tls-hostname=NAME: the name the certificate must hold (else the server as given).
+  public var tlsHostname: String?
+  /// Whether -p was given (+tls changes the default port only).
+  public var portGiven = false
   public var queries: [DigQuery] = []
 
   public init() {}
@@ -96,6 +104,7 @@ public enum DigArguments {
           let text = try value("-p")
           guard let port = UInt16(text) else { throw UsageError(message: "invalid port '\(text)'") }
           options.port = port
+          options.portGiven = true
         case "-t":
           let text = try value("-t")
           guard let t = RecordType(name: text) else { throw UsageError(message: "invalid type '\(text)'") }
@@ -143,6 +152,7 @@ public enum DigArguments {
       type = type ?? .ns
     }
     finishQuery()
+    if options.tls && !options.portGiven { options.port = 853 }
     return options
   }
 
@@ -201,6 +211,13 @@ public enum DigArguments {
     case "ignore": options.ignoreTruncation = !negated
     case "dnssec": options.dnssec = !negated
     case "trace": options.trace = !negated
+    case "tls": options.tls = !negated
+    case "tls-ca":
+      options.tlsCA = negated ? nil : (argument ?? "")
+      if !negated { options.tls = true }
+    case "tls-hostname":
+      guard let argument, !argument.isEmpty else { throw UsageError(message: "+tls-hostname needs a name") }
+      options.tlsHostname = argument
     case "cmd", "comments", "stats", "question", "answer", "authority", "additional", "all", "qr", "identify",
       "cookie", "nsid", "multiline", "ttlid", "class", "search", "defname", "keepopen", "besteffort":
       break  // accepted for compatibility; output follows dig's defaults

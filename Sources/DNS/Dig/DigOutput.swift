@@ -13,7 +13,7 @@ public enum DigOutput {
     if e.truncatedFirst { out += ";; Truncated, retrying in TCP mode.\n" }
     out += message(e.response)
     out += ";; Query time: \(e.milliseconds) msec\n"
-    out += ";; SERVER: \(e.server.host)#\(e.server.port)(\(e.server.host)) (\(e.overTCP ? "TCP" : "UDP"))\n"
+    out += ";; SERVER: \(e.server.host)#\(e.server.port)(\(e.server.host)) (\(e.overTLS ? "TLS" : e.overTCP ? "TCP" : "UDP"))\n"
     out += ";; WHEN: \(whenNow())\n"
     out += ";; MSG SIZE  rcvd: \(e.responseBytes.count)\n\n"
     return out
