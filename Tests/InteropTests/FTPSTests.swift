@@ -99,6 +99,30 @@ import Testing
     #expect(try String(contentsOfFile: root + "/from-ftplib.txt", encoding: .utf8) == "stored over TLS\n")
   }
 
+  @Test func aborUnderTLS() throws {
+    try Data(count: 20 << 20).write(to: URL(fileURLWithPath: root + "/big.bin"))
+    let (server, port) = try start()
+    defer { server.stop() }
+    let script = """
+      import ftplib, ssl, sys
+      port, ca = int(sys.argv[1]), sys.argv[2]
+      f = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=ca))
+      f.connect("localhost", port, timeout=15)
+      f.login("alice", "wonderland"); f.prot_p()
+      data = f.transfercmd("RETR big.bin")
+      first = data.recv(65536)
+      print("abort:", f.abort())
+      data.close()
+      print(f.voidcmd("NOOP"), len(first) > 0)
+      f.quit()
+      """
+    let r = try Command.run("/usr/bin/python3", ["-c", script, "\(port)", certificates.caCertificate], timeout: 60)
+    // RFC 959 §4.1.3: 426 for the transfer cut, then 226 for ABOR itself (which ftplib's abort()
+    // leaves for the next command to read).
+    #expect(r.out.contains("abort: 426"), "\(r.out)\(r.err)")
+    #expect(r.out.contains("226 ABOR successful. True"), "\(r.out)\(r.err)")
+  }
+
   @Test func tlsRequiredRefusesAClearLoginAndAcceptsTheSameOverTLS() throws {
     let (server, port) = try start(["--tls-required"])
     defer { server.stop() }
