@@ -61,6 +61,7 @@ extension Resolver {
           query: asked[index], queryBytes: bytes, response: response, responseBytes: wire, server: server,
           local: local, overTCP: true, milliseconds: Int(MonotonicClock.milliseconds() - at), receivedTTL: nil)
         exchange.overTLS = true
+        exchange.tlsSummary = client.summary
         results[index] = exchange
         done += 1
       }

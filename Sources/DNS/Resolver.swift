@@ -21,6 +21,8 @@ public struct Exchange: Sendable {
   public var truncatedFirst = false
   /// The TCP connection carried TLS (DNS over TLS, RFC 7858).
   public var overTLS = false
+  /// With TLS: the version and cipher ("TLSv1.3 TLS_AES_256_GCM_SHA384").
+  public var tlsSummary: String?
 }
 
 /// Why no answer came.

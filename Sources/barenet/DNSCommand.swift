@@ -163,9 +163,11 @@ struct DNSQueryCommand: ParsableCommand {
       verification: options.tlsCA.map { .certificate(caFile: $0.isEmpty ? nil : $0, name: name) } ?? .none,
       serverName: name)
     do {
+      let capture = options.layers ? PacketCapture() : nil
       let exchanges = try resolver.overTLS(
         jobs.map { message(for: $0.1, $0.0, batch: true) }, tls: settings)
-      for (exchange, job) in zip(exchanges, jobs) { emit(exchange, job.0, commandLine: commandLine) }
+      let frames = capture?.drain()
+      for (exchange, job) in zip(exchanges, jobs) { emit(exchange, job.0, commandLine: commandLine, frames: frames) }
     } catch {
       printError(";; \(error)")
       throw ExitCode(9)

@@ -37,6 +37,9 @@ import Testing
     #expect(dig.out == "192.0.2.210\n", "\(dig.out)\(dig.err)")
     let ours = try barenetDNS(at + ["+tls", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "www.other.test"])
     #expect(ours.out.contains("www.other.test.\t\t600\tIN\tA\t192.0.2.210") && ours.out.contains("(TLS)"), "\(ours.out)\(ours.err)")
+    // +layers puts the TLS record between the message and TCP.
+    let layers = try barenetDNS(at + ["+tls", "+layers", "+short", "www.other.test"])
+    #expect(layers.out.contains(";;   security     TLSv1.3") && layers.out.contains("payload = TLS records") || layers.out.contains("(a TLS record)"), "\(layers.out)")
   }
 
   @Test func aWrongNameOrAnUntrustedCertificateIsRefused() throws {
