@@ -14,7 +14,8 @@ struct DNSQueryCommand: ParsableCommand {
     discussion: """
       barenet dns [@SERVER] [-p PORT] [-x ADDR] [-t TYPE] [-c CLASS] [-f FILE] NAME \
       [TYPE|IXFR=SERIAL] [+short] [+tcp] [+norecurse] [+time=S] [+tries=N] [+bufsize=N] \
-      [+noedns] [+dnssec] [+json] [+layers] [+hex] [+trace [--root-hints FILE]]
+      [+noedns] [+dnssec] [+json] [+layers] [+hex] [+trace [--root-hints FILE]] [+tls] \
+      [+tls-ca[=FILE]] [+tls-hostname=NAME]
 
       Without @SERVER it asks the first nameserver in /etc/resolv.conf. Answers come over UDP; \
       a truncated answer is asked again over TCP (+tcp asks over TCP from the start). Exit \
@@ -22,7 +23,9 @@ struct DNSQueryCommand: ParsableCommand {
       usage errors. -f FILE runs one query per line concurrently over one socket. AXFR and \
       IXFR=SERIAL transfer a zone over TCP. +trace resolves from the root servers (IANA's, \
       or those in --root-hints FILE, or @SERVER's) down, one referral at a time. Problems \
-      (a malformed or mismatched reply, a timeout) are reported on standard error.
+      (a malformed or mismatched reply, a timeout) are reported on standard error. +tls asks \
+      over DNS over TLS (port 853 unless -p), all queries pipelined on one connection; \
+      +tls-ca checks the certificate (system CAs, or FILE) for +tls-hostname or the server.
       """
   )
 
