@@ -164,6 +164,7 @@ public enum RecordData {
       case .cert: return try presentCERT(&r)
       case .ipseckey: return try presentIPSECKEY(&r)
       default:
+        if let rare = try presentRare(type, d) { return rare }
         guard let fields = RecordLayout.table[type.rawValue] else { return unknown(d) }
         return try RecordLayout.present(fields, d)
       }

@@ -151,6 +151,10 @@ extension RecordData {
     case .cert: w.append(try parseCERT(&t))
     case .ipseckey: w.append(try parseIPSECKEY(&t, origin: origin))
     default:
+      if let rare = try parseRare(type, &t, origin: origin) {
+        w.append(rare)
+        break
+      }
       guard let fields = RecordLayout.table[type.rawValue] else {
         throw fail("write this type as \\# LENGTH HEX (RFC 3597)")
       }

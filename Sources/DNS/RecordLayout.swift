@@ -29,10 +29,13 @@ enum RecordLayout {
     case eui48, eui64
     /// 64 bits as four groups of four hex digits (NID, L64).
     case locator64
+    /// The rest as "0x" and lower-case hex (NSAP, RFC 1706).
+    case nsap
   }
 
   static let table: [UInt16: [Field]] = [
-    3: [.name], 4: [.name], 7: [.name], 8: [.name], 9: [.name], 39: [.name],  // MD MF MB MG MR DNAME
+    3: [.name], 4: [.name], 7: [.name], 8: [.name], 9: [.name], 39: [.name], 23: [.name],  // MD MF MB MG MR DNAME NSAP-PTR
+    27: [.string, .string, .string], 22: [.nsap],  // GPOS NSAP
     14: [.name, .name], 17: [.name, .name], 58: [.name, .name],  // MINFO RP TALINK
     18: [.u16, .name], 21: [.u16, .name], 36: [.u16, .name], 107: [.u16, .name],  // AFSDB RT KX LP
     26: [.u16, .name, .name],  // PX
@@ -78,7 +81,7 @@ enum RecordLayout {
       case .strings:
         guard reader.offset < end else { throw .badRecordData(type: 0, at: start) }
         while reader.offset < end { try take(1 + Int(reader.bytes[reader.offset])) }
-      case .hex, .base64, .bitmap, .text:
+      case .hex, .base64, .bitmap, .text, .nsap:
         try take(end - reader.offset)
       }
     }
@@ -109,6 +112,7 @@ enum RecordLayout {
       case .hash: words.append(Base32Hex.encode(try r.take(Int(try r.u8()))))
       case .bitmap: words += TypeBitmap.decode(try r.take(r.remaining)).map(\.description)
       case .text: words.append(RecordData.quoted(try r.take(r.remaining)))
+      case .nsap: words.append("0x" + RecordData.hex(try r.take(r.remaining)).lowercased())
       case .ipv4: words.append(IPv4.format(try r.take(4)))
       case .eui48, .eui64:
         let bytes = try r.take(field == .eui48 ? 6 : 8)
@@ -192,6 +196,12 @@ enum RecordLayout {
       case .text:
         let token = try next()
         w.append(token.quoted ? token.bytes : RecordData.unescape(token.bytes))
+      case .nsap:
+        let text = rest().replacing(".", with: "")
+        guard text.lowercased().hasPrefix("0x"), let bytes = RecordData.hexBytes(String(text.dropFirst(2))),
+          !bytes.isEmpty
+        else { throw fail("not an NSAP (0x and hex)") }
+        w.append(bytes)
       case .ipv4:
         guard let bytes = IPv4.parse(try next().text) else { throw fail("not an IPv4 address") }
         w.append(bytes)

@@ -181,8 +181,9 @@ import Testing
     }
   }
 
-  @Test func everyNewTypeRoundTripsThroughTextAndWire() throws {
-    let zone = try AuthoritativeLookupTests.loadZone("rich.test.zone")
+  @Test(arguments: ["rich.test.zone", "rare.test.zone"])
+  func everyNewTypeRoundTripsThroughTextAndWire(_ file: String) throws {
+    let zone = try AuthoritativeLookupTests.loadZone(file)
     var message = DNSMessage()
     message.answers = zone.records
     #expect(try DNSMessage(decoding: message.encoded()).answers == zone.records)

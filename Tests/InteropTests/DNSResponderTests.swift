@@ -124,6 +124,30 @@ import Testing
     }
   }
 
+  @Test func rareTypesArePrintedAsDigPrintsThem() throws {
+    // NSD reads these only as RFC 3597 data: it is given every record that way, from our parser.
+    let path = Fixture.packageRoot.appendingPathComponent("fixtures/zones/rare.test.zone").path
+    let zone = try ZoneFileParser(file: path).parse(try String(contentsOfFile: path, encoding: .utf8))
+    let generic = zone.records.map { record in
+      let hex = record.rdata.map { String(format: "%02x", $0) }.joined()
+      return "\(record.name) \(record.ttl) IN TYPE\(record.type.rawValue) \\# \(record.rdata.count) \(hex)"
+    }.joined(separator: "\n")
+    let file = NSTemporaryDirectory() + "barenet-rare-\(UUID().uuidString)/rare.test.zone"
+    try FileManager.default.createDirectory(
+      atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try (generic + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let nsd = try NSDServer(zones: [NSDServer.ZoneConfig(name: "rare.test", files: [file])])
+    defer { nsd.stop() }
+    let at = ["@127.0.0.1", "-p", "\(nsd.port)", "+short"]
+    for record in zone.records where record.type != .soa && record.type != .ns && record.type != .a {
+      let question = [record.name.description, record.type.description]
+      let digs = try Command.run("dig", at + question)
+      let ours = try barenetDNS(at + question)
+      #expect(!digs.out.isEmpty && !digs.out.hasPrefix("\\#"), "\(question): \(digs.out)")
+      #expect(ours.out == digs.out, "\(question)")
+    }
+  }
+
   @Test func transfersAreRefusedToOthers() throws {
     let ours = try DNSTestServer(zoneFiles: Self.zoneFiles)  // nobody allowed
     defer { ours.stop() }

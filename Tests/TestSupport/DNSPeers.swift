@@ -52,7 +52,7 @@ public final class NSDServer: @unchecked Sendable {
     var stanzas = ""
     for zone in zones {
       for file in zone.files {
-        let source = Fixture.packageRoot.appendingPathComponent(file).path
+        let source = file.hasPrefix("/") ? file : Fixture.packageRoot.appendingPathComponent(file).path
         try FileManager.default.copyItem(atPath: source, toPath: folder + "/" + (file as NSString).lastPathComponent)
       }
       let zonefile = zone.files.first.map { ($0 as NSString).lastPathComponent } ?? "\(zone.name).zone"
