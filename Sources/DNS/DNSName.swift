@@ -94,11 +94,6 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
     return text
   }
 
-  /// The name with ASCII letters in lower case, for comparisons and lookups.
-  public var lowercased: DNSName {
-    DNSName(labels: labels.map { $0.map(asciiLower) })
-  }
-
   /// Whether this name equals `other` or lies below it (case-insensitive).
   public func isSubdomain(of other: DNSName) -> Bool {
     guard labels.count >= other.labels.count else { return false }

@@ -27,7 +27,8 @@ public final class DNSServer {
     }
     tcp.attach(log: log, trace: nil, on: reactor)
     if let secure {
-      let server = try TCPServer(listener: secure.listener, reactor: reactor, maxConnections: Self.maxConnections) { _ in
+      let server = try TCPServer(listener: secure.listener, reactor: reactor, maxConnections: Self.maxConnections) {
+        _ in
         DNSOverTCP(responder: responder, log: log, transport: "tls")
       }
       server.secureChannel = secure.channel
@@ -143,7 +144,8 @@ final class DNSOverTCP: TCPConnectionDelegate {
         return
       }
       for response in responses { c.write([UInt8(response.count >> 8), UInt8(response.count & 0xFF)] + response) }
-      logQuery(log, peer: c.peer, transport: transport + (responses.count > 1 ? "-xfr" : ""), query: query, response: last)
+      logQuery(
+        log, peer: c.peer, transport: transport + (responses.count > 1 ? "-xfr" : ""), query: query, response: last)
       c.deadline = c.reactor.now + Self.idleMilliseconds
     }
   }

@@ -72,7 +72,9 @@ public enum LayerView {
       transport += tcp ? "segment \(p.transportLength) bytes" : "length \(p.transportLength)"
       transport += ", checksum 0x\(String(p.checksum, radix: 16))"
       if let flags = p.tcpFlags { transport += ", flags \(CapturedPacket.tcpFlagNames(flags))" }
-      out += transport + (tls != nil ? ", payload = TLS records" : tcp ? ", payload = 2-byte length + DNS" : "") + " [observed]\n"
+      out +=
+        transport + (tls != nil ? ", payload = TLS records" : tcp ? ", payload = 2-byte length + DNS" : "")
+        + " [observed]\n"
       out +=
         ";;   network      IPv\(p.ipVersion) \(p.source.host) → \(p.destination.host), protocol \(p.ipProtocol) (\(protocolName)), "
       out +=

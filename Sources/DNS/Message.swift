@@ -237,7 +237,8 @@ public struct DNSMessage: Equatable, Sendable {
   static func rrsets(_ records: [DNSRecord]) -> [ArraySlice<DNSRecord>] {
     var runs: [ArraySlice<DNSRecord>] = []
     var start = 0
-    for i in records.indices where i == records.count - 1 || records[i + 1].type != records[i].type
+    for i in records.indices
+    where i == records.count - 1 || records[i + 1].type != records[i].type
       || records[i + 1].name != records[i].name
     {
       runs.append(records[start...i])

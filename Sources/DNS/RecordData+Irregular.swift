@@ -173,7 +173,8 @@ extension RecordData {
   {
     let fail = ParseError(reason: "not an IPSECKEY (PRECEDENCE GATEWAY-TYPE ALGORITHM GATEWAY [KEY])")
     guard let precedence = t.popFirst().flatMap({ UInt8($0.text) }),
-      let gatewayType = t.popFirst().flatMap({ UInt8($0.text) }), let algorithm = t.popFirst().flatMap({ UInt8($0.text) }),
+      let gatewayType = t.popFirst().flatMap({ UInt8($0.text) }),
+      let algorithm = t.popFirst().flatMap({ UInt8($0.text) }),
       let gatewayText = t.popFirst()?.text
     else { throw fail }
     var w = WireWriter(compress: false)

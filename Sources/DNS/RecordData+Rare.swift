@@ -90,7 +90,9 @@ extension RecordData {
       for word in words {
         let negated = word.hasPrefix("!")
         let parts = word.dropFirst(negated ? 1 : 0).split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let family = UInt16(parts[0]), family == 1 || family == 2 else { throw fail("an APL item") }
+        guard parts.count == 2, let family = UInt16(parts[0]), family == 1 || family == 2 else {
+          throw fail("an APL item")
+        }
         let addressAndPrefix = parts[1].split(separator: "/")
         guard addressAndPrefix.count == 2, let prefix = UInt8(addressAndPrefix[1]),
           var address = family == 1 ? IPv4.parse(String(addressAndPrefix[0])) : IPv6.parse(String(addressAndPrefix[0]))
@@ -102,7 +104,8 @@ extension RecordData {
         w.append(address)
       }
     case hip:
-      guard words.count >= 3, let algorithm = UInt8(words[0]), let hit = hexBytes(words[1]), let key = Base64.decode(words[2]),
+      guard words.count >= 3, let algorithm = UInt8(words[0]), let hit = hexBytes(words[1]),
+        let key = Base64.decode(words[2]),
         hit.count <= 255, key.count <= 65535
       else { throw fail("HIP (ALGORITHM HIT KEY [SERVERS])") }
       w.u8(UInt8(hit.count))

@@ -34,7 +34,8 @@ enum RecordLayout {
   }
 
   static let table: [UInt16: [Field]] = [
-    3: [.name], 4: [.name], 7: [.name], 8: [.name], 9: [.name], 39: [.name], 23: [.name],  // MD MF MB MG MR DNAME NSAP-PTR
+    // MD MF MB MG MR DNAME NSAP-PTR
+    3: [.name], 4: [.name], 7: [.name], 8: [.name], 9: [.name], 39: [.name], 23: [.name],
     27: [.string, .string, .string], 22: [.nsap],  // GPOS NSAP
     14: [.name, .name], 17: [.name, .name], 58: [.name, .name],  // MINFO RP TALINK
     18: [.u16, .name], 21: [.u16, .name], 36: [.u16, .name], 107: [.u16, .name],  // AFSDB RT KX LP
@@ -119,7 +120,8 @@ enum RecordLayout {
         words.append(bytes.map { RecordData.hex([$0]).lowercased() }.joined(separator: "-"))
       case .locator64:
         let hex = RecordData.hex(try r.take(8)).lowercased()
-        words.append(stride(from: 0, to: 16, by: 4).map { Array(hex)[$0..<$0 + 4] }.map { String($0) }.joined(separator: ":"))
+        words.append(
+          stride(from: 0, to: 16, by: 4).map { Array(hex)[$0..<$0 + 4] }.map { String($0) }.joined(separator: ":"))
       }
     }
     guard r.remaining == 0 else { throw .trailingBytes(count: r.remaining) }

@@ -52,8 +52,9 @@ public struct Resolver {
   /// one line each, as kdig reports them: the CLI sends them to standard error.
   public var report: @Sendable (String) -> Void
 
-  public init(server: SocketAddress, timeout: Double, tries: Int, report: @escaping @Sendable (String) -> Void = { _ in })
-  {
+  public init(
+    server: SocketAddress, timeout: Double, tries: Int, report: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.server = server
     self.timeoutMilliseconds = Int(timeout * 1000)
     self.tries = max(1, tries)

@@ -116,7 +116,8 @@ public final class Responder: Sendable {
     var edns = EDNS(udpSize: UInt16(Self.maximumUDPSize))
     edns.dnssecOK = query.dnssecOK
     if let extendedError {
-      edns.options.append((code: EDNS.extendedErrorCode, data: [UInt8(extendedError >> 8), UInt8(extendedError & 0xFF)]))
+      edns.options.append(
+        (code: EDNS.extendedErrorCode, data: [UInt8(extendedError >> 8), UInt8(extendedError & 0xFF)]))
     }
     return edns
   }

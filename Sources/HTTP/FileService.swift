@@ -195,7 +195,8 @@ public final class FileService {
       type = "text/plain; charset=utf-8"
     }
     var response = Response(status: .ok, headers: [("Content-Type", type)])
-    if options.security.compression, ContentCoding.acceptsGzip(request.acceptEncoding), let gz = ContentCoding.gzip(page)
+    if options.security.compression, ContentCoding.acceptsGzip(request.acceptEncoding),
+      let gz = ContentCoding.gzip(page)
     {
       response.headers += [("Content-Encoding", "gzip")]
       response.body = [.bytes(gz)]

@@ -70,7 +70,8 @@ public struct Response {
   public func serializedHead(date: String, connection: String?, fixedFields: String? = nil) -> [UInt8] {
     let length: Int? =
       status.code != 304 && status.code != 204 && status.code >= 200 && !closeDelimited ? contentLength : nil
-    var size = 48 + status.reason.utf8.count + date.utf8.count + (connection.map { $0.utf8.count + 14 } ?? 0)
+    var size =
+      48 + status.reason.utf8.count + date.utf8.count + (connection.map { $0.utf8.count + 14 } ?? 0)
       + (fixedFields?.utf8.count ?? 0)
     if let preparedFields {
       size += preparedFields.count

@@ -36,7 +36,9 @@ public final class TLSClient {
       SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
       let loaded =
         caFile.map { SSL_CTX_load_verify_locations(context, $0, nil) } ?? SSL_CTX_set_default_verify_paths(context)
-      guard loaded == 1 else { throw .openSSL("cannot load the trusted certificates\(caFile.map { " '\($0)'" } ?? "")") }
+      guard loaded == 1 else {
+        throw .openSSL("cannot load the trusted certificates\(caFile.map { " '\($0)'" } ?? "")")
+      }
       let parameters = SSL_get0_param(ssl)
       // An address is checked against the certificate's IP names, a host name against its DNS names.
       let checked =

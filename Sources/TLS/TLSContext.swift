@@ -111,7 +111,9 @@ public final class TLSContext: Sendable {
     // ticket is sealed (AES and HMAC) during the handshake.
     SSL_CTX_set_num_tickets(context, 1)
     var keys = ticketKey.openSSLLayout
-    guard barenet_ssl_ctx_set_ticket_keys(context, &keys, keys.count) == 1 else { throw fail("cannot set the ticket key") }
+    guard barenet_ssl_ctx_set_ticket_keys(context, &keys, keys.count) == 1 else {
+      throw fail("cannot set the ticket key")
+    }
     barenet_ssl_ctx_use_alpn(context)
     switch source {
     case .files(let certificate, let key):

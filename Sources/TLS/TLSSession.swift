@@ -153,7 +153,8 @@ let recordCallback:
     let names: [UInt8: String] = [20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data"]
     let size = Int(header[3]) << 8 | Int(header[4])
     let session = Unmanaged<TLSSession>.fromOpaque(argument).takeUnretainedValue()
-    session.onRecord?("record \(writing == 1 ? "out" : "in"): \(names[header[0]] ?? "type \(header[0])"), \(size) bytes")
+    session.onRecord?(
+      "record \(writing == 1 ? "out" : "in"): \(names[header[0]] ?? "type \(header[0])"), \(size) bytes")
   }
 
 /// What a completed handshake agreed, for `--trace` and the logs.

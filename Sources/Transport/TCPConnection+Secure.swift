@@ -80,7 +80,10 @@ extension TCPConnection {
     bytesReceived += received
     if received == 0 || !peerOpen {
       reachedEOF = true
-      trace?.event(received == 0 ? "tcp" : "tls", received == 0 ? "recv 0: the peer shut down its sending side (EOF)" : "the peer's close_notify: it sends no more")
+      trace?.event(
+        received == 0 ? "tcp" : "tls",
+        received == 0
+          ? "recv 0: the peer shut down its sending side (EOF)" : "the peer's close_notify: it sends no more")
       return false
     }
     lastInputAt = reactor.now

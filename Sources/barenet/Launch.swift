@@ -64,7 +64,9 @@ struct Launch {
     let listeners = try listen(bind: bind, port: port, count: threads, what: secure ? "HTTPS" : "HTTP")
     let addresses = urls(listeners[0].address, scheme: secure ? "https" : "http")
     banners.append("barenet: serving \(root) over \(secure ? "HTTPS" : "HTTP") at " + addresses.joined(separator: "  "))
-    if let redirectToPort { banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)") }
+    if let redirectToPort {
+      banners.append("barenet: plain HTTP is redirected (308) to HTTPS on port \(redirectToPort)")
+    }
     if let tls, let context = try tlsContext(tls, for: listeners[0].address) {
       configuration.secure(with: context, hsts: options.hsts, gzip: options.tlsGzip)
     }
@@ -108,7 +110,8 @@ struct Launch {
         "barenet: FTP offers AUTH TLS" + (options.tlsRequired ? "; accounts must use it" : "")
           + (reuse ? "; data connections must resume the control connection's TLS session" : ""))
     } else if options.tlsRequired || options.tlsDataReuse {
-      throw CLIError("--tls-required and --tls-data-reuse need a certificate (--tls-cert and --tls-key, or --tls-self-signed)")
+      throw CLIError(
+        "--tls-required and --tls-data-reuse need a certificate (--tls-cert and --tls-key, or --tls-self-signed)")
     }
     let ready = configuration
     setups.append { reactor, index in

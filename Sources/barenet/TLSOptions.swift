@@ -56,7 +56,9 @@ struct TLSOptions: ParsableArguments {
   /// it. Whether this kernel could offer kTLS is said too.
   static func recordPath() -> String {
     let available = readTextFile("/proc/sys/net/ipv4/tcp_available_ulp") ?? ""
-    let kernel = available.split(whereSeparator: \.isWhitespace).contains("tls") ? "this kernel has kTLS, unused" : "this kernel has no kTLS"
+    let kernel =
+      available.split(whereSeparator: \.isWhitespace).contains("tls")
+      ? "this kernel has kTLS, unused" : "this kernel has no kTLS"
     return "barenet: TLS records are sealed in user space (memory BIOs; files read with pread; \(kernel))"
   }
 

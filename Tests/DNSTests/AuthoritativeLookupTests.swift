@@ -86,7 +86,8 @@ import Testing
     #expect(r.answers[1].ttl == r.answers[0].ttl)
     // A substitution that would make a name over 255 bytes is YXDOMAIN (RFC 6672 §2.2).
     let long = String(repeating: "a", count: 63)
-    let zone = try ZoneFileParser(file: "x").parse("$TTL 1\nx. SOA a. b. 1 2 3 4 5\nd.x. DNAME \(long).\(long).\(long).\n")
+    let zone = try ZoneFileParser(file: "x").parse(
+      "$TTL 1\nx. SOA a. b. 1 2 3 4 5\nd.x. DNAME \(long).\(long).\(long).\n")
     let query = DNSMessage.query(DNSQuestion(name: try DNSName(parsing: "\(long).d.x."), type: .a))
     let bytes = try #require(Responder(zones: [zone]).respond(to: query.encoded(), overUDP: false))
     #expect(try DNSMessage(decoding: bytes).rcode == ResponseCode.yxDomain)
@@ -133,7 +134,8 @@ import Testing
     query.authority = [try #require(zone.soa)]
     let upToDate = try responder.respondOverTCP(to: query.encoded(), from: "127.0.0.1").map(DNSMessage.init(decoding:))
     #expect(upToDate.count == 1 && upToDate[0].answers.map(\.type) == [.soa])
-    query.authority[0].rdata = Array(query.authority[0].rdata.dropLast(20)) + [0, 0, 0, 1] + Array(repeating: 0, count: 16)
+    query.authority[0].rdata =
+      Array(query.authority[0].rdata.dropLast(20)) + [0, 0, 0, 1] + Array(repeating: 0, count: 16)
     let full = try responder.respondOverTCP(to: query.encoded(), from: "127.0.0.1").map(DNSMessage.init(decoding:))
     #expect(full.flatMap(\.answers).count == zone.records.count + 1)
   }
@@ -143,7 +145,7 @@ import Testing
     #expect(loopback.contains("127.1.2.3") && !loopback.contains("128.0.0.1"))
     #expect(loopback.contains("::ffff:127.0.0.1"))
     #expect(try #require(AddressPrefix("::1")).contains("::1"))
-    #expect(AddressPrefix("10.0.0.0/33") == nil && AddressPrefix("host") == nil)
+    #expect(AddressPrefix("127.0.0.0/33") == nil && AddressPrefix("host") == nil)
   }
 }
 
@@ -162,7 +164,9 @@ import Testing
 
   @Test func errorsNameTheFileAndLine() {
     let cases: [([String: String], String, Int)] = [
-      (["main.zone": "$ORIGIN a.\n$TTL 1\n@ SOA ns hm 1 2 3 4 5\n$INCLUDE part\n", "part": "\n\nx A nope\n"], "part", 3),
+      (
+        ["main.zone": "$ORIGIN a.\n$TTL 1\n@ SOA ns hm 1 2 3 4 5\n$INCLUDE part\n", "part": "\n\nx A nope\n"], "part", 3
+      ),
       (["main.zone": "$ORIGIN a.\n$TTL 1\n@ SOA ns hm 1 2 3 4 5\n$INCLUDE missing\n"], "main.zone", 4),
       (["main.zone": "$ORIGIN a.\n$TTL 1\n@ SOA ns hm 1 2 3 4 5\nx CNAME y\nx A 192.0.2.1\n"], "main.zone", 5),
       (["main.zone": "$ORIGIN a.\n$TTL 1\n@ SOA ns hm 1 2 3 4 5\nx A 192.0.2.1\nx CNAME y\n"], "main.zone", 5),
@@ -190,7 +194,8 @@ import Testing
     for record in zone.records where record.type != .soa {
       #expect(!record.presentation.hasPrefix("\\#"), "\(record.type) printed generically")
       let line = "\(record.name) \(record.ttl) IN \(record.type) \(record.presentation)"
-      let again = try ZoneFileParser(file: "x").parse("$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\n" + line + "\n", origin: zone.origin)
+      let again = try ZoneFileParser(file: "x").parse(
+        "$TTL 1\n@ IN SOA a. b. 1 2 3 4 5\n" + line + "\n", origin: zone.origin)
       #expect(again.records.last?.rdata == record.rdata, "\(line)")
     }
   }

@@ -175,7 +175,10 @@ import Testing
       #expect(o.queries.count == 1 && o.queries[0].type.description == name.uppercased(), "\(name)")
     }
     let ixfr = try DigArguments.parse(["example.com", "IXFR=2024010100"])
-    #expect(ixfr.queries == [DigQuery(name: try DNSName(parsing: "example.com."), type: .ixfr, recordClass: .in, serial: 2_024_010_100)])
+    #expect(
+      ixfr.queries == [
+        DigQuery(name: try DNSName(parsing: "example.com."), type: .ixfr, recordClass: .in, serial: 2_024_010_100)
+      ])
     #expect(throws: DigArguments.UsageError.self) { try DigArguments.parse(["example.com", "IXFR=soon"]) }
   }
 
@@ -183,7 +186,8 @@ import Testing
     let plain = try DigArguments.parse(["+tls", "example.com"])
     #expect(plain.tls && plain.port == 853 && plain.tlsCA == nil)
     let checked = try DigArguments.parse(["-p", "8853", "+tls-ca=/tmp/ca.pem", "+tls-hostname=dns.example", "x"])
-    #expect(checked.tls && checked.port == 8853 && checked.tlsCA == "/tmp/ca.pem" && checked.tlsHostname == "dns.example")
+    #expect(
+      checked.tls && checked.port == 8853 && checked.tlsCA == "/tmp/ca.pem" && checked.tlsHostname == "dns.example")
     #expect(try DigArguments.parse(["+tls-ca", "x"]).tlsCA == "")  // the system's CAs
     #expect(throws: DigArguments.UsageError.self) { try DigArguments.parse(["+tls-hostname", "x"]) }
   }

@@ -1,6 +1,6 @@
 import FTP
-import ServerCore
 import Foundation
+import ServerCore
 import TestSupport
 import Testing
 import Transport

@@ -33,13 +33,19 @@ import Testing
       "kdig", at + ["+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short", "www.other.test"])
     #expect(kdig.out == "192.0.2.210\n", "\(kdig.out)\(kdig.err)")
     let dig = try Command.run(
-      "dig", at + ["+tls", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short", "www.other.test"])
+      "dig",
+      at + ["+tls", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short", "www.other.test"])
     #expect(dig.out == "192.0.2.210\n", "\(dig.out)\(dig.err)")
-    let ours = try barenetDNS(at + ["+tls", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "www.other.test"])
-    #expect(ours.out.contains("www.other.test.\t\t600\tIN\tA\t192.0.2.210") && ours.out.contains("(TLS)"), "\(ours.out)\(ours.err)")
+    let ours = try barenetDNS(
+      at + ["+tls", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "www.other.test"])
+    #expect(
+      ours.out.contains("www.other.test.\t\t600\tIN\tA\t192.0.2.210") && ours.out.contains("(TLS)"),
+      "\(ours.out)\(ours.err)")
     // +layers puts the TLS record between the message and TCP.
     let layers = try barenetDNS(at + ["+tls", "+layers", "+short", "www.other.test"])
-    #expect(layers.out.contains(";;   security     TLSv1.3") && layers.out.contains("payload = TLS records") || layers.out.contains("(a TLS record)"), "\(layers.out)")
+    #expect(
+      layers.out.contains(";;   security     TLSv1.3") && layers.out.contains("payload = TLS records")
+        || layers.out.contains("(a TLS record)"), "\(layers.out)")
   }
 
   @Test func aWrongNameOrAnUntrustedCertificateIsRefused() throws {
@@ -85,7 +91,10 @@ import Testing
     try (0..<20).map { "n\($0).wild.rich.test A" }.joined(separator: "\n").write(
       toFile: names, atomically: true, encoding: .utf8)
     let batch = try barenetDNS(
-      ["@127.0.0.1", "-p", "\(port)", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short", "-f", names])
+      [
+        "@127.0.0.1", "-p", "\(port)", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short",
+        "-f", names,
+      ])
     #expect(batch.out == String(repeating: "192.0.2.80\n", count: 20), "\(batch.out)\(batch.err)")
   }
 
@@ -101,8 +110,10 @@ import Testing
       ])
     defer { nsd.stop() }
     let r = try barenetDNS(
-      ["@127.0.0.1", "-p", "\(tlsPort)", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short",
-       "www.other.test"])
+      [
+        "@127.0.0.1", "-p", "\(tlsPort)", "+tls-ca=\(certificates.caCertificate)", "+tls-hostname=localhost", "+short",
+        "www.other.test",
+      ])
     #expect(r.out == "192.0.2.210\n", "\(r.out)\(r.err)")
   }
 }

@@ -90,7 +90,9 @@ import Testing
         !$0.hasPrefix("; <<>>") && !$0.hasPrefix(";; Query time") && !$0.hasPrefix(";; WHEN")
       }
     }
-    for question in [["rich.test", "AXFR"], ["other.test", "IXFR=7"], ["other.test", "IXFR=1"], ["www.rich.test", "AXFR"]] {
+    for question in [
+      ["rich.test", "AXFR"], ["other.test", "IXFR=7"], ["other.test", "IXFR=1"], ["www.rich.test", "AXFR"],
+    ] {
       for short in [[], ["+short"]] {
         let ours = try barenetDNS(at + short + question)
         let digs = try Command.run("dig", at + short + question)
@@ -116,8 +118,10 @@ import Testing
         let ours = try barenetDNS(at + style + asked)
         let digs = try Command.run("dig", at + style + asked)
         let strip = { (text: String) in
-          text.split(separator: "\n").filter { !$0.contains("<<>>") && !$0.hasPrefix(";; Query time") && !$0.hasPrefix(";; WHEN") }
-            .map { $0.replacing(/id: \d+/, with: "id: N") }
+          text.split(separator: "\n").filter {
+            !$0.contains("<<>>") && !$0.hasPrefix(";; Query time") && !$0.hasPrefix(";; WHEN")
+          }
+          .map { $0.replacing(/id: \d+/, with: "id: N") }
         }
         #expect(strip(ours.out) == strip(digs.out), "\(asked) \(style)\n\(ours.out)\n\(digs.out)")
       }

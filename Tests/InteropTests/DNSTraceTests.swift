@@ -12,7 +12,9 @@ import Testing
     (address: "127.0.0.4", zone: "example.tld", file: "fixtures/zones/hierarchy/example.tld.zone"),
   ]
   static let hints = Fixture.packageRoot.appendingPathComponent("fixtures/zones/hierarchy/root.hints").path
-  static let questions = [["www.example.tld", "A"], ["mail.example.tld", "A"], ["nope.example.tld", "A"], ["www.example.tld", "MX"]]
+  static let questions = [
+    ["www.example.tld", "A"], ["mail.example.tld", "A"], ["nope.example.tld", "A"], ["www.example.tld", "MX"],
+  ]
 
   /// The trace without its timings and command line.
   func normalized(_ text: String) -> [String] {
@@ -37,7 +39,7 @@ import Testing
       try NSDServer(
         zones: [NSDServer.ZoneConfig(name: level.zone, files: [level.file])], address: level.address, port: port)
     }
-    defer { servers.forEach { $0.stop() } }
+    defer { for server in servers { server.stop() } }
     for question in Self.questions {
       let ours = try barenetDNS(["-p", "\(port)", "@127.0.0.2", "+trace"] + question)
       let digs = try digTrace(port: port, question)
@@ -50,7 +52,7 @@ import Testing
   @Test func traceDownDnsServesHierarchyFromTheHints() throws {
     let port = try freeLoopbackPort()
     let servers = try Self.levels.map { try DNSTestServer(zoneFiles: [$0.file], address: $0.address, port: port) }
-    defer { servers.forEach { $0.stop() } }
+    defer { for server in servers { server.stop() } }
     let r = try barenetDNS(["-p", "\(port)", "--root-hints", Self.hints, "+trace", "www.example.tld", "A"])
     #expect(r.status == 0, "\(r.err)")
     let received = r.out.split(separator: "\n").filter { $0.hasPrefix(";; Received") }
@@ -65,7 +67,7 @@ import Testing
       try NSDServer(
         zones: [NSDServer.ZoneConfig(name: level.zone, files: [level.file])], address: level.address, port: nsdPort)
     }
-    defer { nsds.forEach { $0.stop() } }
+    defer { for server in nsds { server.stop() } }
     let fromNSD = try barenetDNS(["-p", "\(nsdPort)", "--root-hints", Self.hints, "+trace", "www.example.tld", "A"])
     #expect(
       normalized(r.out).map { $0.replacing("#\(port)", with: "#P") }
@@ -74,7 +76,9 @@ import Testing
 
   @Test func aSilentRootEndsTheTraceWithExitNine() throws {
     let port = try freeLoopbackPort()
-    let r = try barenetDNS(["-p", "\(port)", "--root-hints", Self.hints, "+trace", "+time=1", "+tries=1", "www.example.tld"])
+    let r = try barenetDNS([
+      "-p", "\(port)", "--root-hints", Self.hints, "+trace", "+time=1", "+tries=1", "www.example.tld",
+    ])
     #expect(r.status == 9)
     #expect(r.err.contains("trace stopped"), "\(r.err)")
   }

@@ -27,7 +27,10 @@ import Testing
     let (certificate, key) = try certificates.server()
     let port = try freeLoopbackPort()
     let server = try BarenetProcess(
-      ["ftp", root, "--port", "\(port)", "--users", users, "--tls-cert", certificate, "--tls-key", key, "--user", "nobody"]
+      [
+        "ftp", root, "--port", "\(port)", "--users", users, "--tls-cert", certificate, "--tls-key", key, "--user",
+        "nobody",
+      ]
         + extra,
       port: port)
     return (server, port)

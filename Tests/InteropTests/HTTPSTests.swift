@@ -52,7 +52,8 @@ import Testing
     let (server, port, _) = try withCA()
     defer { server.stop() }  // keeps it alive to the end
     let wget = try Command.run(
-      "wget", ["-q", "-O", "-", "--ca-certificate=\(certificates.caCertificate)", "https://localhost:\(port)/hello.txt"])
+      "wget",
+      ["-q", "-O", "-", "--ca-certificate=\(certificates.caCertificate)", "https://localhost:\(port)/hello.txt"])
     #expect(wget.out == "Hello, world!\n", "\(wget.err)")
     let script = """
       import requests, ssl, http.client, sys
@@ -87,7 +88,10 @@ import Testing
     #expect(try Command.run("curl", ["-sk", "https://127.0.0.1:\(port)/hello.txt"]).out == "Hello, world!\n")
     let served = try Command.run(
       "sh",
-      ["-c", "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"])
+      [
+        "-c",
+        "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256",
+      ])
     let printed = served.out.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     #expect(printed.map { log.contains($0) } == true, "\(served.out)")
   }
@@ -176,9 +180,11 @@ import Testing
       ], port: httpsPort)
     defer { server.stop() }
     let secure = try Command.run(
-      "curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", certificates.caCertificate, "https://localhost:\(httpsPort)/"])
+      "curl",
+      ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", certificates.caCertificate, "https://localhost:\(httpsPort)/"])
     #expect(secure.out.contains("Strict-Transport-Security: max-age=31536000"), "\(secure.out)")
-    let plain = try Command.run("curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://localhost:\(httpPort)/hello.txt?x=1"])
+    let plain = try Command.run(
+      "curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://localhost:\(httpPort)/hello.txt?x=1"])
     #expect(plain.out.hasPrefix("HTTP/1.1 308 Permanent Redirect"), "\(plain.out)")
     #expect(plain.out.contains("Location: https://localhost:\(httpsPort)/hello.txt?x=1"))
     #expect(!plain.out.contains("Strict-Transport-Security"))

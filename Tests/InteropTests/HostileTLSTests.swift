@@ -100,8 +100,10 @@ import Transport
     let json = certificates.folder + "/testssl.json"
     let r = try Command.run(
       "testssl",
-      ["--quiet", "--color", "0", "--warnings", "off", "--jsonfile", json, "-p", "-s", "-f", "-S", "-U",
-       "127.0.0.1:\(port)"], timeout: 300)
+      [
+        "--quiet", "--color", "0", "--warnings", "off", "--jsonfile", json, "-p", "-s", "-f", "-S", "-U",
+        "127.0.0.1:\(port)",
+      ], timeout: 300)
     let data = try Data(contentsOf: URL(fileURLWithPath: json))
     let findings = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
     #expect(findings.count > 50, "\(r.out.suffix(2000))")

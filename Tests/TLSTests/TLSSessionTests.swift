@@ -10,7 +10,8 @@ import Transport
   let context: TLSContext
 
   init() throws {
-    context = try TLSContext(source: .selfSigned(try SelfSignedCertificate(names: ["localhost"], addresses: ["127.0.0.1"])))
+    context = try TLSContext(
+      source: .selfSigned(try SelfSignedCertificate(names: ["localhost"], addresses: ["127.0.0.1"])))
   }
 
   /// A client SSL on memory BIOs: (ssl, its incoming BIO, its outgoing BIO).

@@ -35,7 +35,8 @@ public final class TestCertificates: @unchecked Sendable {
       "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", folder + "/ca.key", "-CAcreateserial",
       "-days", "365", "-extfile", extensions, "-out", certificate,
     ])
-    let chain = try String(contentsOfFile: certificate, encoding: .utf8) + String(contentsOfFile: caCertificate, encoding: .utf8)
+    let chain =
+      try String(contentsOfFile: certificate, encoding: .utf8) + String(contentsOfFile: caCertificate, encoding: .utf8)
     try chain.write(toFile: certificate, atomically: true, encoding: .utf8)
     chmod(key, 0o600)
     return (certificate, key)

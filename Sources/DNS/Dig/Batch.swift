@@ -78,7 +78,9 @@ public struct BatchResolver {
           guard let f = inFlight[id],
             let response = resolver.accept(datagram.bytes, from: datagram.from, answering: f.query)
           else {
-            if inFlight[id] == nil { resolver.report(";; reply with an ID no query has from \(Resolver.describe(datagram.from))") }
+            if inFlight[id] == nil {
+              resolver.report(";; reply with an ID no query has from \(Resolver.describe(datagram.from))")
+            }
             continue
           }
           inFlight[response.header.id] = nil

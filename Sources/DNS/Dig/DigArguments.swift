@@ -131,7 +131,9 @@ public enum DigArguments {
       } else if let t = RecordType(name: argument), type == nil, t != .opt {
         type = t
       } else if argument.uppercased().hasPrefix("IXFR="), type == nil {
-        guard let n = UInt32(argument.dropFirst(5)) else { throw UsageError(message: "invalid IXFR serial '\(argument)'") }
+        guard let n = UInt32(argument.dropFirst(5)) else {
+          throw UsageError(message: "invalid IXFR serial '\(argument)'")
+        }
         type = .ixfr
         serial = n
       } else if let c = RecordClass(name: argument), recordClass == nil {

@@ -13,7 +13,8 @@ public enum DigOutput {
     if e.truncatedFirst { out += ";; Truncated, retrying in TCP mode.\n" }
     out += message(e.response)
     out += ";; Query time: \(e.milliseconds) msec\n"
-    out += ";; SERVER: \(e.server.host)#\(e.server.port)(\(e.server.host)) (\(e.overTLS ? "TLS" : e.overTCP ? "TCP" : "UDP"))\n"
+    out +=
+      ";; SERVER: \(e.server.host)#\(e.server.port)(\(e.server.host)) (\(e.overTLS ? "TLS" : e.overTCP ? "TCP" : "UDP"))\n"
     out += ";; WHEN: \(whenNow())\n"
     out += ";; MSG SIZE  rcvd: \(e.responseBytes.count)\n\n"
     return out
@@ -59,7 +60,8 @@ public enum DigOutput {
       out += ";; OPT PSEUDOSECTION:\n"
       out += "; EDNS: version: \(edns.version), flags:\(edns.dnssecOK ? " do" : ""); udp: \(edns.udpSize)\n"
       for (code, text) in edns.extendedErrors {
-        out += "; EDE: \(code) (\(extendedErrorNames[Int(code)] ?? "Unknown Code"))\(text.isEmpty ? "" : ": (\(text))")\n"
+        out +=
+          "; EDE: \(code) (\(extendedErrorNames[Int(code)] ?? "Unknown Code"))\(text.isEmpty ? "" : ": (\(text))")\n"
       }
     }
     out += ";; QUESTION SECTION:\n"
@@ -159,7 +161,8 @@ public enum DigOutput {
     if let edns = m.edns {
       fields.append(
         "\"edns\":{\"version\":\(edns.version),\"udp\":\(edns.udpSize),\"do\":\(edns.dnssecOK),\"ede\":["
-          + edns.extendedErrors.map { "{\"code\":\($0.code),\"text\":\(quote($0.text))}" }.joined(separator: ",") + "]}")
+          + edns.extendedErrors.map { "{\"code\":\($0.code),\"text\":\(quote($0.text))}" }.joined(separator: ",") + "]}"
+      )
     }
     fields += [
       "\"server\":\(quote("\(e.server.host)#\(e.server.port)"))", "\"transport\":\(quote(e.overTCP ? "tcp" : "udp"))",

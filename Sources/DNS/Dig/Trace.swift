@@ -52,12 +52,15 @@ public struct Tracer {
       return (steps, "no root server answered")
     }
     steps.append(rootStep)
-    var servers = Self.servers(named: rootStep.response.answers.filter { $0.type == .ns }, glue: rootStep.response.additional, port: port)
+    var servers = Self.servers(
+      named: rootStep.response.answers.filter { $0.type == .ns }, glue: rootStep.response.additional, port: port)
     if servers.isEmpty { servers = roots }
     var zone = DNSName.root
     for _ in 0..<Self.deepest {
       guard !servers.isEmpty else { return (steps, "no address for the servers of \(zone)") }
-      guard let step = ask(question, of: servers, recurse: false) else { return (steps, "no server for \(zone) answered") }
+      guard let step = ask(question, of: servers, recurse: false) else {
+        return (steps, "no server for \(zone) answered")
+      }
       steps.append(step)
       let response = step.response
       let referral = response.authority.filter { $0.type == .ns }
