@@ -129,10 +129,10 @@ public enum DirectoryListing {
   /// The listing as JSON: `{"path": …, "entries": [{"name", "type", "size", "mtime"}]}` with
   /// the time in RFC 3339, for scripts (`?format=json` or `Accept: application/json`).
   public static func json(urlPath: String, entries: [DirectoryEntry]) -> String {
-    var out = "{\"path\":\(jsonString(urlPath)),\"entries\":["
+    var out = "{\"path\":\(JSONText.string(urlPath)),\"entries\":["
     for (i, entry) in entries.enumerated() {
       if i > 0 { out += "," }
-      out += "{\"name\":\(jsonString(entry.name)),\"type\":\"\(entry.isDirectory ? "directory" : "file")\","
+      out += "{\"name\":\(JSONText.string(entry.name)),\"type\":\"\(entry.isDirectory ? "directory" : "file")\","
       out += "\"size\":\(entry.size),\"mtime\":\"\(UTC(entry.modified).rfc3339)\"}"
     }
     return out + "]}\n"
@@ -158,28 +158,6 @@ public enum DirectoryListing {
       out += entry.isDirectory ? "/\n" : "\n"
     }
     return out
-  }
-
-  /// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters escaped.
-  static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for c in text.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if c.value < 0x20 {
-          let hex = String(c.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(c)
-        }
-      }
-    }
-    return out + "\""
   }
 
   /// "999 B", "1.5 KiB", "12 MiB".

@@ -86,7 +86,7 @@ import Testing
       try JSONSerialization.jsonObject(with: Data(get("/", accept: "application/json").text.utf8)) as! [String: Any]
     let names = (top["entries"] as! [[String: Any]]).compactMap { $0["name"] as? String }
     #expect(names.contains("<b>&amp.txt") && names.contains("ünïcödé.txt") && names.contains("docs"))
-    #expect(DirectoryListing.jsonString("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
+    #expect(JSONText.string("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
   }
 
   @Test func textIsOneTabSeparatedLinePerEntry() {

@@ -1,3 +1,4 @@
+import ServerCore
 import Transport
 
 #if canImport(Glibc)
@@ -141,18 +142,18 @@ public enum DigOutput {
     func records(_ rs: [DNSRecord]) -> String {
       "["
         + rs.map { r in
-          "{\"name\":\(quote(r.name.description)),\"ttl\":\(r.ttl),\"class\":\(quote(r.recordClass.description)),"
-            + "\"type\":\(quote(r.type.description)),\"data\":\(quote(r.presentation))}"
+          "{\"name\":\(JSONText.string(r.name.description)),\"ttl\":\(r.ttl),\"class\":\(JSONText.string(r.recordClass.description)),"
+            + "\"type\":\(JSONText.string(r.type.description)),\"data\":\(JSONText.string(r.presentation))}"
         }.joined(separator: ",") + "]"
     }
     var fields: [String] = [
       "\"id\":\(m.header.id)",
-      "\"opcode\":\(quote(DNSHeader.opcodeNames[Int(m.header.opcode)] ?? "RESERVED"))",
-      "\"status\":\(quote(ResponseCode.name(m.rcode)))",
-      "\"flags\":[" + m.header.flagNames.map(quote).joined(separator: ",") + "]",
+      "\"opcode\":\(JSONText.string(DNSHeader.opcodeNames[Int(m.header.opcode)] ?? "RESERVED"))",
+      "\"status\":\(JSONText.string(ResponseCode.name(m.rcode)))",
+      "\"flags\":[" + m.header.flagNames.map(JSONText.string).joined(separator: ",") + "]",
       "\"question\":["
         + m.questions.map { q in
-          "{\"name\":\(quote(q.name.description)),\"class\":\(quote(q.recordClass.description)),\"type\":\(quote(q.type.description))}"
+          "{\"name\":\(JSONText.string(q.name.description)),\"class\":\(JSONText.string(q.recordClass.description)),\"type\":\(JSONText.string(q.type.description))}"
         }.joined(separator: ",") + "]",
       "\"answer\":" + records(m.answers),
       "\"authority\":" + records(m.authority),
@@ -161,31 +162,18 @@ public enum DigOutput {
     if let edns = m.edns {
       fields.append(
         "\"edns\":{\"version\":\(edns.version),\"udp\":\(edns.udpSize),\"do\":\(edns.dnssecOK),\"ede\":["
-          + edns.extendedErrors.map { "{\"code\":\($0.code),\"text\":\(quote($0.text))}" }.joined(separator: ",") + "]}"
+          + edns.extendedErrors.map { "{\"code\":\($0.code),\"text\":\(JSONText.string($0.text))}" }.joined(
+            separator: ",") + "]}"
       )
     }
     fields += [
-      "\"server\":\(quote("\(e.server.host)#\(e.server.port)"))", "\"transport\":\(quote(e.overTCP ? "tcp" : "udp"))",
+      "\"server\":\(JSONText.string("\(e.server.host)#\(e.server.port)"))",
+      "\"transport\":\(JSONText.string(e.overTCP ? "tcp" : "udp"))",
       "\"query_time_ms\":\(e.milliseconds)", "\"msg_size\":\(e.responseBytes.count)",
     ]
     return "{" + fields.joined(separator: ",") + "}\n"
   }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
 }
 
 extension String {
